@@ -1,0 +1,94 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import { useRouter } from 'next/navigation';
+import { isRoomId } from '@/lib/protocol';
+import { recentRooms, type RecentRoom } from '../lib/identity';
+
+/** Accepts a full room link or a bare id. */
+function roomIdFrom(input: string): string | null {
+  const text = input.trim();
+  const match = /\/r\/([A-Za-z0-9_-]+)/.exec(text);
+  const id = match ? match[1] : text;
+  return isRoomId(id) ? id : null;
+}
+
+export function Landing() {
+  const router = useRouter();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [link, setLink] = useState('');
+  const [recent, setRecent] = useState<RecentRoom[]>([]);
+
+  useEffect(() => setRecent(recentRooms()), []);
+
+  async function create(starter: boolean) {
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await fetch('/api/rooms', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ starter }),
+      });
+      const body = (await res.json()) as { id?: string; error?: string };
+      if (!res.ok || !body.id) throw new Error(body.error ?? `HTTP ${res.status}`);
+      router.push(`/r/${body.id}`);
+    } catch (e) {
+      setError(`Could not create a room: ${(e as Error).message}`);
+      setBusy(false);
+    }
+  }
+
+  function join(event: React.FormEvent) {
+    event.preventDefault();
+    const id = roomIdFrom(link);
+    if (!id) return setError('That is not a room link. Paste the whole link someone shared, or its id.');
+    router.push(`/r/${id}`);
+  }
+
+  return (
+    <main className="landing">
+      <section className="hero">
+        <h1>
+          <span className="logo-mark" aria-hidden>◆</span> SPADE Canvas
+        </h1>
+        <p className="tagline">Paint sky, sea and mountains together. Watch the labels become a landscape as you paint.</p>
+        <div className="hero-actions">
+          <button className="primary big" disabled={busy} onClick={() => create(true)} data-testid="create-room">
+            New room with a starter scene
+          </button>
+          <button className="secondary big" disabled={busy} onClick={() => create(false)} data-testid="create-blank-room">
+            Blank sky
+          </button>
+        </div>
+        <form className="join" onSubmit={join}>
+          <input
+            aria-label="Room link"
+            placeholder="Paste a room link to join…"
+            value={link}
+            onChange={(e) => setLink(e.target.value)}
+          />
+          <button className="secondary" type="submit">Join</button>
+        </form>
+        {error && <p className="error" role="alert">{error}</p>}
+      </section>
+      <section className="recent">
+        <h2>Your recent rooms</h2>
+        {recent.length === 0 ? (
+          <p className="muted">Rooms you open appear here.</p>
+        ) : (
+          <ul>
+            {recent.map((r) => (
+              <li key={r.id}>
+                <a href={`/r/${r.id}`}>{r.id}</a>
+                <span className="muted"> · {new Date(r.visitedAt).toLocaleString()}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+        <p><a href="/gallery">Browse the gallery →</a></p>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,192 @@
+'use client';
+
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { RoomInfo } from '@/lib/protocol';
+import { newStrokeId } from '@/lib/strokes';
+import { loadIdentity, rememberRoom, saveIdentity, type Identity } from '../lib/identity';
+import { LOCAL_ORIGIN, usePeers, useRoomSync } from '../hooks/useRoomSync';
+import { PaintCanvas, type PaintTool } from './PaintCanvas';
+import { Palette, LABEL_KEYS } from './Palette';
+import { Toolbar, TOOLS } from './Toolbar';
+import { PeopleList } from './PeopleList';
+
+function fnv1a(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+export function RoomView({ roomId }: { roomId: string }) {
+  const [info, setInfo] = useState<RoomInfo | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  useEffect(() => {
+    fetch(`/api/rooms/${roomId}`)
+      .then(async (res) => {
+        const body = (await res.json()) as RoomInfo & { error?: string };
+        if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+        setInfo(body);
+        rememberRoom(roomId);
+      })
+      .catch((e: Error) => setLoadError(e.message));
+  }, [roomId]);
+
+  if (loadError) {
+    return (
+      <main className="center-message">
+        <h1>Room unavailable</h1>
+        <p>{loadError === 'no such room' ? 'This room does not exist. Check the link, or start a new one.' : loadError}</p>
+        <a className="primary" href="/">Back to the start page</a>
+      </main>
+    );
+  }
+  if (!info) return <main className="center-message"><p className="muted">Opening room…</p></main>;
+  return <Room info={info} />;
+}
+
+function Room({ info }: { info: RoomInfo }) {
+  const labels = info.model.labels;
+  const { sync, status, synced, refusal } = useRoomSync(info.id);
+  const peers = usePeers(sync?.provider);
+  const [identity, setIdentity] = useState<Identity | null>(null);
+  const [tool, setTool] = useState<PaintTool>('brush');
+  const [label, setLabel] = useState(() => labels.labels.find((l) => l.name !== labels.background)?.name ?? labels.background);
+  const [size, setSize] = useState(40);
+  const [undoState, setUndoState] = useState({ canUndo: false, canRedo: false });
+  const [mapHash, setMapHash] = useState('');
+  const [copied, setCopied] = useState(false);
+  const userId = useMemo(() => newStrokeId(), []);
+
+  useEffect(() => setIdentity(loadIdentity()), []);
+
+  // Presence: who we are and what we hold.
+  useEffect(() => {
+    if (!sync || !identity) return;
+    const a = sync.provider.awareness;
+    a.setLocalStateField('user', identity);
+    a.setLocalStateField('tool', tool);
+    a.setLocalStateField('label', label);
+    if (a.getLocalState()?.cursor === undefined) a.setLocalStateField('cursor', null);
+    if (a.getLocalState()?.drawing === undefined) a.setLocalStateField('drawing', null);
+  }, [sync, identity, tool, label]);
+
+  useEffect(() => {
+    if (!sync) return;
+    const update = () => setUndoState({ canUndo: sync.undo.canUndo(), canRedo: sync.undo.canRedo() });
+    sync.undo.on('stack-item-added', update);
+    sync.undo.on('stack-item-popped', update);
+    sync.undo.on('stack-cleared', update);
+    return () => {
+      sync.undo.off('stack-item-added', update);
+      sync.undo.off('stack-item-popped', update);
+      sync.undo.off('stack-cleared', update);
+    };
+  }, [sync]);
+
+  const clear = useCallback(() => {
+    if (!sync) return;
+    sync.doc.transact(
+      () => sync.strokes.push([{ id: newStrokeId(), tool: 'clear', label: labels.background, size: 1, points: [], by: userId }]),
+      LOCAL_ORIGIN,
+    );
+  }, [sync, labels.background, userId]);
+
+  // Keyboard shortcuts (ignored while typing in a field).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!sync) return;
+      const target = e.target as HTMLElement;
+      if (target.closest('input, textarea, select, [contenteditable]')) return;
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      if (mod && key === 'z') {
+        e.preventDefault();
+        if (e.shiftKey) sync.undo.redo();
+        else sync.undo.undo();
+        return;
+      }
+      if (mod && key === 'y') {
+        e.preventDefault();
+        sync.undo.redo();
+        return;
+      }
+      if (mod || e.altKey) return;
+      if (e.key === 'Delete' && e.shiftKey) return clear();
+      const t = TOOLS.find((x) => x.key.toLowerCase() === key);
+      if (t) return setTool(t.id);
+      if (e.key === '[') return setSize((s) => Math.max(4, s - 4));
+      if (e.key === ']') return setSize((s) => Math.min(256, s + 4));
+      const index = LABEL_KEYS.indexOf(e.key);
+      if (index >= 0 && labels.labels[index]) setLabel(labels.labels[index].name);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [sync, labels, clear]);
+
+  const copyLink = async () => {
+    await navigator.clipboard?.writeText(location.href).catch(() => undefined);
+    setCopied(true);
+    setTimeout(() => setCopied(false), 1500);
+  };
+
+  const rename = (name: string) => {
+    if (!identity) return;
+    const next = { ...identity, name: name.slice(0, 40) || identity.name };
+    setIdentity(next);
+    saveIdentity(next);
+  };
+
+  return (
+    <div className="room">
+      <header className="room-header">
+        <a href="/" className="brand"><span className="logo-mark" aria-hidden>◆</span> SPADE Canvas</a>
+        <span className={`status status-${status}`} data-testid="sync-status" data-synced={synced}>
+          {status === 'connected' ? (synced ? 'Live' : 'Syncing…') : status === 'connecting' ? 'Connecting…' : 'Offline, retrying'}
+        </span>
+        <span className="muted small">{info.model.name}</span>
+        <div className="spacer" />
+        {identity && (
+          <input className="name-input" aria-label="Your name" defaultValue={identity.name} onBlur={(e) => rename(e.target.value)} />
+        )}
+        <button className="secondary" onClick={copyLink}>{copied ? 'Link copied' : 'Copy room link'}</button>
+      </header>
+      {refusal && <div className="banner error" role="alert">Server refused this connection: {refusal}</div>}
+      <div className="room-body">
+        <aside className="side left">
+          <Toolbar
+            tool={tool}
+            size={size}
+            canUndo={undoState.canUndo}
+            canRedo={undoState.canRedo}
+            onTool={setTool}
+            onSize={setSize}
+            onUndo={() => sync?.undo.undo()}
+            onRedo={() => sync?.undo.redo()}
+            onClear={clear}
+          />
+          <Palette labels={labels} value={label} onChange={setLabel} />
+        </aside>
+        <main className="stage">
+          {sync && (
+            <PaintCanvas
+              sync={sync}
+              labels={labels}
+              tool={tool}
+              label={label}
+              size={size}
+              userId={userId}
+              peers={peers}
+              onLabelMap={(map) => setMapHash(fnv1a(map))}
+            />
+          )}
+          <p className="muted small hint" data-testid="map-hash" data-hash={mapHash}>
+            Strokes sync live to everyone with the link · B brush · E eraser · L line · F fill · [ ] size · 1–0 labels · Ctrl+Z undo
+          </p>
+        </main>
+        <aside className="side right">
+          <PeopleList me={identity} peers={peers} labels={labels} />
+        </aside>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+'use client';
+
+import type { PaintTool } from './PaintCanvas';
+
+export const TOOLS: Array<{ id: PaintTool; name: string; key: string; icon: string }> = [
+  { id: 'brush', name: 'Brush', key: 'B', icon: '🖌' },
+  { id: 'erase', name: 'Eraser', key: 'E', icon: '⌫' },
+  { id: 'line', name: 'Line', key: 'L', icon: '╱' },
+  { id: 'fill', name: 'Fill', key: 'F', icon: '◧' },
+];
+
+interface Props {
+  tool: PaintTool;
+  size: number;
+  canUndo: boolean;
+  canRedo: boolean;
+  onTool(tool: PaintTool): void;
+  onSize(size: number): void;
+  onUndo(): void;
+  onRedo(): void;
+  onClear(): void;
+}
+
+export function Toolbar({ tool, size, canUndo, canRedo, onTool, onSize, onUndo, onRedo, onClear }: Props) {
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Tools">
+      <div className="tool-group">
+        {TOOLS.map((t) => (
+          <button
+            key={t.id}
+            className={tool === t.id ? 'tool active' : 'tool'}
+            aria-pressed={tool === t.id}
+            onClick={() => onTool(t.id)}
+            title={`${t.name} (${t.key})`}
+            data-tool={t.id}
+          >
+            <span aria-hidden>{t.icon}</span> {t.name} <kbd>{t.key}</kbd>
+          </button>
+        ))}
+      </div>
+      <label className="size">
+        Size <output>{size}</output>
+        <input type="range" min={4} max={256} step={2} value={size} onChange={(e) => onSize(Number(e.target.value))} aria-label="Brush size" />
+        <span className="muted small">[ and ]</span>
+      </label>
+      <div className="tool-group">
+        <button className="tool" onClick={onUndo} disabled={!canUndo} title="Undo your last stroke (Ctrl+Z)">↶ Undo</button>
+        <button className="tool" onClick={onRedo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
+        <button className="tool danger" onClick={onClear} title="Clear the canvas for everyone; undoable (Shift+Delete)">Clear</button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,5 @@
+import { Landing } from './components/Landing';
+
+export default function Home() {
+  return <Landing />;
+}

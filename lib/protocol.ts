@@ -1,0 +1,47 @@
+import type { LabelSet } from './labels';
+
+/** Room ids are unguessable url-safe strings; the server makes them, clients only echo them. */
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{10,32}$/;
+
+export function isRoomId(value: unknown): value is string {
+  return typeof value === 'string' && ROOM_ID_PATTERN.test(value);
+}
+
+/** Path of the Yjs websocket endpoint; the room id follows it (y-websocket appends `/<room>`). */
+export const YJS_PATH = '/yjs';
+
+/** Close codes the sync server uses, so clients can tell a refusal from a network drop. */
+export const CLOSE_CODES = {
+  invalidMessage: 4400,
+  rateLimited: 4429,
+  roomFull: 4409,
+  unknownRoom: 4404,
+} as const;
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  size: [number, number];
+  zDim: number;
+  labels: LabelSet;
+}
+
+export interface RoomInfo {
+  id: string;
+  createdAt: string;
+  model: ModelInfo;
+}
+
+export interface ApiError {
+  error: string;
+}
+
+/** Awareness state each client publishes (validated on receipt by every peer). */
+export interface PresenceState {
+  user: { name: string; color: string };
+  cursor: { x: number; y: number } | null;
+  tool: string;
+  label: string;
+  /** The stroke being drawn right now, so others see it before it is committed. */
+  drawing: { tool: string; label: string; size: number; points: number[] } | null;
+}

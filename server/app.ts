@@ -1,0 +1,98 @@
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import next from 'next';
+import type { Config } from './config';
+import { migrate, openDb } from './db';
+import { log } from './log';
+import { ModelRegistry } from './models/modelRegistry';
+import { RoomService } from './rooms/roomService';
+import { UpdateStore } from './sync/updateStore';
+import { RoomRegistry } from './sync/roomRegistry';
+import { SyncServer } from './sync/syncServer';
+import { createApi } from './http/api';
+import { createRealtime } from './realtime';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Builds the Next app once when no production build exists, so `npm start` works from a fresh clone. */
+function ensureNextBuild(root: string): void {
+  if (fs.existsSync(path.join(root, '.next', 'BUILD_ID'))) return;
+  log.info('no production build yet: running `next build` once (about a minute)');
+  const require = createRequire(import.meta.url);
+  const result = spawnSync(process.execPath, [require.resolve('next/dist/bin/next'), 'build'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('next build failed');
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  migrate(config.root, config.DATABASE_URL);
+  const db = openDb(config.DATABASE_URL);
+  const models = new ModelRegistry(config.MODELS_DIR, log);
+  const rooms = new RoomService(db);
+  const store = new UpdateStore(db, config.PERSIST_FLUSH_MS);
+  const registry = new RoomRegistry(store, async (roomId) => {
+    const room = await rooms.find(roomId);
+    return (models.get(room?.modelId ?? '') ?? models.require(models.defaultId)).labelNames;
+  }, config.ROOM_IDLE_MS, log);
+  const api = createApi({ rooms, models, log });
+
+  const withUi = config.NO_UI === '0';
+  const dev = config.NODE_ENV === 'development';
+  let nextApp: ReturnType<typeof next> | null = null;
+  if (withUi) {
+    if (!dev) ensureNextBuild(config.root);
+    nextApp = next({ dev, dir: config.root });
+    await nextApp.prepare();
+  }
+  const handle = nextApp?.getRequestHandler();
+  const nextUpgrade = nextApp?.getUpgradeHandler();
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      if (await api(req, res)) return;
+      if (handle) return handle(req, res);
+      res.writeHead(404).end('UI disabled (NO_UI=1)');
+    })().catch((error: unknown) => {
+      log.error({ err: error, url: req.url }, 'request failed');
+      if (!res.headersSent) res.writeHead(500).end('internal error');
+    });
+  });
+  const sync = new SyncServer(registry, rooms, log);
+  const realtime = createRealtime(server, rooms, log);
+  server.on('upgrade', (req, socket, head) => {
+    if (sync.handleUpgrade(req, socket, head)) return;
+    if (req.url?.startsWith('/socket.io/')) return; // socket.io's own upgrade listener takes it
+    if (nextUpgrade) return void nextUpgrade(req, socket, head);
+    socket.destroy();
+  });
+
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`;
+  log.info({ url, ui: withUi, dev }, 'SPADE Canvas is listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    close() {
+      closing ??= (async () => {
+        await registry.close();
+        sync.close();
+        await realtime.io.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await nextApp?.close();
+        await db.$disconnect();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import os from 'node:os';
+import { z } from 'zod';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  DATABASE_URL: z.string().default(`file:${path.join(root, 'data', 'spade.db')}`),
+  MODELS_DIR: z.string().default(path.join(root, 'models')),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Pending Yjs updates are written to the database at least this often (the loss bound on SIGKILL). */
+  PERSIST_FLUSH_MS: z.coerce.number().int().min(10).max(5000).default(100),
+  /** A room nobody is in stays loaded this long before it is flushed, compacted and dropped. */
+  ROOM_IDLE_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Execution providers to try in order, e.g. "cuda,cpu". */
+  RENDER_PROVIDERS: z.string().default('cpu'),
+  RENDER_THREADS: z.coerce.number().int().min(1).default(Math.max(1, os.availableParallelism())),
+  /** Skip Next (API, sockets and sync only): integration tests and benchmarks start faster. */
+  NO_UI: z.enum(['0', '1']).default('0'),
+});
+
+export type Config = z.infer<typeof schema> & { root: string };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${details}`);
+  }
+  return { ...parsed.data, root };
+}

@@ -1,0 +1,56 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { CLOSE_CODES, isRoomId, YJS_PATH } from '../../lib/protocol';
+import { STROKE_LIMITS } from '../../lib/strokes';
+import type { RoomRegistry } from './roomRegistry';
+import type { RoomService } from '../rooms/roomService';
+import type { Logger } from '../log';
+
+/**
+ * The Yjs websocket endpoint, `/yjs/<roomId>`, sharing the HTTP server's upgrade event.
+ * Only rooms created through the API can be joined.
+ */
+export class SyncServer {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: STROKE_LIMITS.maxUpdateBytes + 1024 });
+
+  constructor(
+    private readonly registry: RoomRegistry,
+    private readonly rooms: RoomService,
+    private readonly log: Logger,
+  ) {}
+
+  /** Returns false when the upgrade is not for us. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith(`${YJS_PATH}/`)) return false;
+    const roomId = decodeURIComponent(url.pathname.slice(YJS_PATH.length + 1));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', (error) => this.log.debug({ err: error }, 'sync socket error'));
+      // The client speaks first (sync step 1) while the room may still be loading: keep its messages.
+      const early: ArrayBuffer[] = [];
+      const keep = (data: ArrayBuffer) => early.push(data);
+      ws.binaryType = 'arraybuffer';
+      ws.on('message', keep);
+      void (async () => {
+        if (!isRoomId(roomId) || !(await this.rooms.find(roomId))) {
+          ws.close(CLOSE_CODES.unknownRoom, 'no such room');
+          return;
+        }
+        await this.registry.connect(roomId, ws, () => {
+          ws.off('message', keep);
+          return early;
+        });
+        void this.rooms.touch(roomId).catch(() => undefined);
+      })().catch((error: unknown) => {
+        this.log.error({ err: error, room: roomId }, 'joining room failed');
+        ws.close(1011, 'could not open room');
+      });
+    });
+    return true;
+  }
+
+  close(): void {
+    this.wss.close();
+  }
+}
