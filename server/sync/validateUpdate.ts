@@ -40,7 +40,7 @@ export function checkUpdate(update: Uint8Array, doc: Y.Doc, labelNames: Readonly
     }
     for (const value of content.arr) {
       const check = checkStroke(value, labelNames);
-      if (!check.ok) return { ok: false, error: `invalid stroke: ${check.error}` };
+      if (!check.ok) return { ok: false, error: check.error };
     }
     const seen = known.get(struct.id.client) ?? 0;
     newStrokes += Math.max(0, Math.min(content.arr.length, struct.id.clock + content.arr.length - seen));

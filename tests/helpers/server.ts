@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  port: number;
+  dbUrl: string;
+  process: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+let nextPort = 3400 + (process.pid % 200) * 3;
+
+/** A fresh temporary SQLite database URL. */
+export function tempDatabase(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-test-'));
+  return `file:${path.join(dir, 'test.db')}`;
+}
+
+/**
+ * Starts the real server (`server/main.ts`) as a child process on 127.0.0.1 and waits until it
+ * listens. NO_UI=1 skips Next unless `ui` is set (browser tests need the pages).
+ */
+export async function startServer(options: { dbUrl?: string; port?: number; ui?: boolean; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const port = options.port ?? nextPort++;
+  const dbUrl = options.dbUrl ?? tempDatabase();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'main.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: dbUrl,
+      NO_UI: options.ui ? '0' : '1',
+      NODE_ENV: 'production',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start in time:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return {
+    url,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    port,
+    dbUrl,
+    process: child,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export async function createRoom(url: string, starter = false): Promise<string> {
+  const res = await fetch(`${url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ starter }),
+  });
+  if (res.status !== 201) throw new Error(`create room: HTTP ${res.status}`);
+  return ((await res.json()) as { id: string }).id;
+}

@@ -1,0 +1,55 @@
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import WebSocket from 'ws';
+import type { Stroke } from '../../lib/strokes';
+import { YJS_PATH } from '../../lib/protocol';
+
+export interface YClient {
+  doc: Y.Doc;
+  strokes: Y.Array<Stroke>;
+  provider: WebsocketProvider;
+  closes: Array<{ code: number; reason: string }>;
+  destroy(): void;
+}
+
+/** A Node Yjs client speaking to the real sync endpoint, as a browser would. */
+export function connect(wsUrl: string, roomId: string, options: { reconnect?: boolean } = {}): YClient {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${wsUrl}${YJS_PATH}`, roomId, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+  });
+  const closes: YClient['closes'] = [];
+  provider.on('connection-close', (event: CloseEvent | null) => {
+    if (event) closes.push({ code: event.code, reason: event.reason });
+    if (options.reconnect === false) provider.shouldConnect = false;
+  });
+  return {
+    doc,
+    strokes: doc.getArray<Stroke>('strokes'),
+    provider,
+    closes,
+    destroy() {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function synced(client: YClient): Promise<void> {
+  return waitFor(() => client.provider.synced, 10_000, 'initial sync');
+}
+
+let counter = 0;
+export function stroke(label = 'sea', extra: Partial<Stroke> = {}): Stroke {
+  counter += 1;
+  return { id: `t${process.pid}x${counter}`, tool: 'brush', label, size: 40, points: [100, 100 + counter % 800, 400, 300], ...extra };
+}
