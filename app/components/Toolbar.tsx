@@ -3,7 +3,7 @@
 import type { PaintTool } from './PaintCanvas';
 
 export const TOOLS: Array<{ id: PaintTool; name: string; key: string; icon: string }> = [
-  { id: 'brush', name: 'Brush', key: 'B', icon: '🖌' },
+  { id: 'brush', name: 'Brush', key: 'B', icon: '✎' },
   { id: 'erase', name: 'Eraser', key: 'E', icon: '⌫' },
   { id: 'line', name: 'Line', key: 'L', icon: '╱' },
   { id: 'fill', name: 'Fill', key: 'F', icon: '◧' },

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createRoom, startServer, type TestServer } from '../helpers/server';
+import { launchBrowser } from '../helpers/browser';
+
+async function openRoom(browser: Browser, url: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
+  return page;
+}
+
+/** Drags the mouse across the canvas along canvas-relative fractions. */
+async function paint(page: Page, path: Array<[number, number]>): Promise<void> {
+  const box = (await page.getByTestId('paint-canvas').boundingBox())!;
+  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+  await page.mouse.move(...at(path[0]));
+  await page.mouse.down();
+  for (const p of path.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
+  await page.mouse.up();
+}
+
+/** RGB of the label map at a canvas-relative position. */
+const colorAt = (page: Page, fx: number, fy: number) =>
+  page.getByTestId('label-map').evaluate((canvas: HTMLCanvasElement, [x, y]) => {
+    const d = canvas.getContext('2d')!.getImageData(Math.floor(x * canvas.width), Math.floor(y * canvas.height), 1, 1).data;
+    return [d[0], d[1], d[2]];
+  }, [fx, fy]);
+
+const SKY = [118, 183, 236];
+const SEA = [28, 84, 168];
+const TREE = [28, 108, 46];
+
+const mapHash = (page: Page) => page.getByTestId('map-hash').getAttribute('data-hash');
+
+/** Hash of the label map's pixels, read back from the canvas itself. */
+const pixelHash = (page: Page) =>
+  page.getByTestId('label-map').evaluate((canvas: HTMLCanvasElement) => {
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data[i], 0x01000193);
+    return h >>> 0;
+  });
+
+describe('two browsers paint in one room', () => {
+  let server: TestServer;
+  let browser: Browser | null;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    if (browser) server = await startServer({ ui: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('shows each other\'s strokes and cursors, with byte-identical label maps', async (ctx) => {
+    if (!browser) return ctx.skip();
+    const room = await createRoom(server.url, false);
+    const a = await openRoom(browser, `${server.url}/r/${room}`);
+    const b = await openRoom(browser, `${server.url}/r/${room}`);
+    const blank = await mapHash(a);
+
+    await a.locator('[data-label="sea"]').click();
+    await paint(a, [[0.1, 0.8], [0.5, 0.85], [0.9, 0.8]]);
+    await b.keyboard.press('0'); // tree
+    await paint(b, [[0.2, 0.3], [0.3, 0.5], [0.4, 0.3]]);
+
+    await expect.poll(async () => (await mapHash(a)) === (await mapHash(b)) && (await mapHash(a)) !== blank, { timeout: 10_000 }).toBe(true);
+    expect(await pixelHash(a)).toBe(await pixelHash(b));
+    expect(await colorAt(b, 0.5, 0.85)).toEqual(SEA);
+    expect(await colorAt(a, 0.3, 0.5)).toEqual(TREE);
+
+    // B hovers: A sees B's cursor with B's name, and both see two people.
+    const box = (await b.getByTestId('paint-canvas').boundingBox())!;
+    await b.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await a.getByTestId('remote-cursor').first().waitFor({ timeout: 10_000 });
+    await expect.poll(() => a.getByTestId('people-count').textContent()).toBe('2');
+
+    // Undo is per user: A's undo removes A's sea stroke, not B's tree.
+    await a.keyboard.press('Control+z');
+    await expect.poll(() => colorAt(b, 0.5, 0.85), { timeout: 10_000 }).toEqual(SKY);
+    expect(await colorAt(b, 0.3, 0.5)).toEqual(TREE);
+    await expect.poll(async () => (await mapHash(a)) === (await mapHash(b))).toBe(true);
+
+    // A closes the page: B no longer lists A.
+    await a.context().close();
+    await expect.poll(() => b.getByTestId('people-count').textContent(), { timeout: 40_000 }).toBe('1');
+  });
+});
