@@ -1,0 +1,292 @@
+"""Train SPADE (VAE mode) on procedural landscapes. One command, resumable, time-bounded.
+
+    nice -n 10 /usr/bin/python3 models/train/train.py --name server --ngf 16 --nhidden 32 \
+        --size 256 --low-size 128 --low-minutes 100 --total-minutes 140 --max-minutes 140
+
+Runs on CUDA with mixed precision when available, else CPU with --threads threads.
+Everything goes to models/train/runs/<name>/: ckpt/ (sharded, every file <= 16 MiB, resumed
+automatically), samples/*.png, loss.png, log.jsonl, progress.txt.
+
+Resolution schedule: the generator skips its first upsampling below the configured size
+(same weights), so it trains at --low-size until --low-minutes of accumulated training time,
+then at --size. LR is constant for the first half of --total-minutes and decays linearly to 0.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402  (also puts the repo root on sys.path)
+from common import build_models, save_sharded, load_sharded, prefixed, unprefixed, grid, to_png, loss_plot  # noqa: E402
+from data import make_batch, colorize, NUM_CLASSES  # noqa: E402
+from models.spade.generator import one_hot  # noqa: E402
+from models.spade.encoder import reparameterize  # noqa: E402
+from models.spade import loss as L  # noqa: E402
+
+
+def get_args(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument('--name', default='server')
+    p.add_argument('--runs', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), 'runs'))
+    p.add_argument('--ngf', type=int, default=16)
+    p.add_argument('--ngf-e', type=int, default=16, help='style encoder width')
+    p.add_argument('--ndf', type=int, default=32)
+    p.add_argument('--nhidden', type=int, default=32, help='SPADE hidden width (official 128)')
+    p.add_argument('--z-dim', type=int, default=256)
+    p.add_argument('--size', type=int, default=256)
+    p.add_argument('--low-size', type=int, default=0, help='train at this size first (0 = off)')
+    p.add_argument('--low-minutes', type=float, default=0)
+    p.add_argument('--batch', type=int, default=4)
+    p.add_argument('--batch-high', type=int, default=0, help='batch at full size (default --batch)')
+    p.add_argument('--lr', type=float, default=2e-4)
+    p.add_argument('--lambda-feat', type=float, default=10.0)
+    p.add_argument('--lambda-l1', type=float, default=10.0, help='multiscale L1 (VGG replacement); 0 = off')
+    p.add_argument('--lambda-kld', type=float, default=0.05)
+    p.add_argument('--ema', type=float, default=0.999)
+    p.add_argument('--pool', type=int, default=256, help='buffer of generated samples')
+    p.add_argument('--fresh', type=int, default=1, help='new samples generated per step')
+    p.add_argument('--max-minutes', type=float, default=60, help='bound for this invocation')
+    p.add_argument('--total-minutes', type=float, default=0, help='planned total (LR decay); default max')
+    p.add_argument('--max-steps', type=int, default=0)
+    p.add_argument('--ckpt-minutes', type=float, default=5)
+    p.add_argument('--sample-minutes', type=float, default=5)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--seed', type=int, default=1)
+    p.add_argument('--device', default='auto')
+    p.add_argument('--quiet', action='store_true')
+    return p.parse_args(argv)
+
+
+class Pool:
+    """Ring buffer of procedurally generated pairs, refreshed a few samples per step.
+
+    Generating a 128 px sample costs ~65 ms on 2 cores, a third of a training step's share per
+    image, so each sample is reused ~pool/fresh/batch... times instead of being thrown away.
+    """
+
+    def __init__(self, n, size, seed, device):
+        self.n, self.size, self.dev, self.counter = n, size, device, seed * 1_000_003
+        self.lab = torch.zeros(n, size, size, dtype=torch.long, device=device)
+        self.img = torch.zeros(n, 3, size, size, device=device)
+        self.pos = 0
+        for i in range(0, n, 16):
+            self.refresh(min(16, n - i))
+
+    def refresh(self, k):
+        lab, img, _ = make_batch(self.counter, k, self.size, self.size, device=self.dev)
+        self.counter += 1
+        idx = (torch.arange(k) + self.pos) % self.n
+        self.lab[idx.to(self.dev)], self.img[idx.to(self.dev)] = lab, img
+        self.pos = (self.pos + k) % self.n
+
+    def sample(self, b, g):
+        idx = torch.randint(0, self.n, (b,), generator=g).to(self.dev)
+        lab, img = self.lab[idx], self.img[idx]
+        flip = (torch.rand(b, generator=g) < 0.5).to(self.dev)  # mirror: scenes are symmetric
+        lab = torch.where(flip.view(-1, 1, 1), lab.flip(-1), lab)
+        img = torch.where(flip.view(-1, 1, 1, 1), img.flip(-1), img)
+        return lab, img
+
+
+def main(argv=None):
+    a = get_args(argv)
+    torch.set_num_threads(a.threads)
+    dev = torch.device('cuda' if (a.device == 'auto' and torch.cuda.is_available()) else
+                       (a.device if a.device != 'auto' else 'cpu'))
+    amp = dev.type == 'cuda'
+    run = os.path.join(a.runs, a.name)
+    os.makedirs(os.path.join(run, 'samples'), exist_ok=True)
+    ckdir = os.path.join(run, 'ckpt')
+    cfg = {'label_nc': NUM_CLASSES, 'ngf': a.ngf, 'ngf_e': a.ngf_e, 'ndf': a.ndf, 'nhidden': a.nhidden,
+           'z_dim': a.z_dim, 'size': a.size, 'upsampling': 'normal'}
+    G, E, D = build_models(cfg)
+    G_ema, _, _ = build_models(cfg, with_d=False)
+    for m in (G, E, D, G_ema):
+        m.to(dev)
+    G_ema.load_state_dict(G.state_dict())
+    G_ema.eval().requires_grad_(False)
+    # TTUR as the paper: G (and E) at lr/2, D at lr*2, beta1 0, beta2 0.9
+    opt_G = torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=a.lr / 2, betas=(0.0, 0.9))
+    opt_D = torch.optim.Adam(D.parameters(), lr=a.lr * 2, betas=(0.0, 0.9))
+    scaler_G = torch.cuda.amp.GradScaler(enabled=amp)
+    scaler_D = torch.cuda.amp.GradScaler(enabled=amp)
+    st = {'step': 0, 'images': 0, 'train_seconds': 0.0, 'cfg': cfg}
+    if os.path.exists(os.path.join(ckdir, 'index.json')):
+        s = load_sharded(ckdir, map_location=dev)
+        G.load_state_dict(unprefixed(s, 'G.'))
+        E.load_state_dict(unprefixed(s, 'E.'))
+        D.load_state_dict(unprefixed(s, 'D.'))
+        G_ema.load_state_dict(unprefixed(s, 'G_ema.'))
+        if 'optG' in s['meta_opt']:
+            opt_G.load_state_dict(_opt_from(s, 'optG.', s['meta_opt']['optG']))
+            opt_D.load_state_dict(_opt_from(s, 'optD.', s['meta_opt']['optD']))
+        st.update({k: s[k] for k in ('step', 'images', 'train_seconds')})
+        print(f"resumed {ckdir}: step {st['step']}, images {st['images']}, {st['train_seconds'] / 60:.1f} min", flush=True)
+    total = a.total_minutes or a.max_minutes
+    with open(os.path.join(run, 'config.json'), 'w') as f:
+        json.dump({**cfg, 'args': vars(a)}, f, indent=1)
+
+    def cur_size():
+        if a.low_size and st['train_seconds'] / 60 < a.low_minutes:
+            return a.low_size
+        return a.size
+
+    size = cur_size()
+    pool = Pool(a.pool, size, a.seed + st['step'], dev)
+    g = torch.Generator().manual_seed(a.seed * 7919 + st['step'])
+    # fixed evaluation scenes for sample grids
+    ev_lab, ev_img, _ = make_batch(424242, 6, a.size, a.size, device=dev)
+    ev_z = torch.randn(6, a.z_dim, generator=torch.Generator().manual_seed(7)).to(dev)
+    log_path = os.path.join(run, 'log.jsonl')
+    history = []
+    if os.path.exists(log_path):
+        with open(log_path) as f:
+            history = [json.loads(l) for l in f if l.strip()]
+
+    def save():
+        state = {'step': st['step'], 'images': st['images'], 'train_seconds': st['train_seconds'], 'cfg': cfg}
+        state.update(prefixed(G.state_dict(), 'G.'))
+        state.update(prefixed(E.state_dict(), 'E.'))
+        state.update(prefixed(D.state_dict(), 'D.'))
+        state.update(prefixed(G_ema.state_dict(), 'G_ema.'))
+        mo = {}
+        for name, opt in (('optG', opt_G), ('optD', opt_D)):
+            t, meta = _opt_to(opt, name + '.')
+            state.update(t)
+            mo[name] = meta
+        state['meta_opt'] = mo
+        save_sharded(state, ckdir)
+
+    def samples():
+        with torch.no_grad():
+            seg = one_hot(ev_lab, NUM_CLASSES)
+            E.eval()
+            mu, _ = E(ev_img)
+            E.train()
+            rec = G_ema(seg, mu)
+            rnd = G_ema(seg, ev_z)
+        rows = [[colorize(ev_lab)[i], (ev_img[i] + 1) / 2, (rec[i] + 1) / 2, (rnd[i] + 1) / 2] for i in range(6)]
+        im = grid(rows)
+        to_png(im, os.path.join(run, 'samples', 'latest.png'))
+        to_png(im, os.path.join(run, 'samples', f"step{st['step']:06d}.png"))
+        loss_plot(history, os.path.join(run, 'loss.png'), ['D', 'G_gan', 'G_feat', 'G_l1', 'KLD'])
+
+    t_start = time.time()
+    last_ck = last_sample = time.time()
+    rate_t, rate_n = time.time(), 0
+    start_step = st['step']
+    logf = open(log_path, 'a')
+    while True:
+        elapsed = time.time() - t_start
+        if elapsed > a.max_minutes * 60 or (a.max_steps and st['step'] - start_step >= a.max_steps):
+            break
+        if cur_size() != size:
+            size = cur_size()
+            print(f'\nswitching to {size}px', flush=True)
+            pool = Pool(a.pool, size, a.seed + st['step'], dev)
+        t0 = time.time()
+        # linear LR decay over the second half of the planned total time
+        frac = st['train_seconds'] / 60 / total
+        mult = 1.0 if frac < 0.5 else max(0.0, 1 - (frac - 0.5) / 0.5)
+        for pg in opt_G.param_groups:
+            pg['lr'] = a.lr / 2 * mult
+        for pg in opt_D.param_groups:
+            pg['lr'] = a.lr * 2 * mult
+        b = a.batch_high if (size == a.size and a.batch_high) else a.batch
+        pool.refresh(a.fresh)
+        lab, real = pool.sample(b, g)
+        seg = one_hot(lab, NUM_CLASSES)
+        with torch.autocast(dev.type, enabled=amp):
+            mu, logvar = E(real)
+            z = reparameterize(mu.float(), logvar.float())
+            fake = G(seg, z)
+        # --- discriminator step (fake from the current G, detached)
+        D.requires_grad_(True)
+        with torch.autocast(dev.type, enabled=amp):
+            pred_fake_d = D(torch.cat([seg, fake.detach()], 1))
+            pred_real = D(torch.cat([seg, real], 1))
+            loss_D = L.d_hinge(pred_real, pred_fake_d)
+        opt_D.zero_grad(set_to_none=True)
+        scaler_D.scale(loss_D).backward()
+        scaler_D.step(opt_D)
+        scaler_D.update()
+        # --- generator + encoder step; D frozen so no weight grads are computed for it
+        D.requires_grad_(False)
+        with torch.autocast(dev.type, enabled=amp):
+            pred_fake = D(torch.cat([seg, fake], 1))
+            l_gan = L.g_hinge(pred_fake)
+            l_feat = L.feature_matching(pred_fake, [[f.detach() for f in p] for p in pred_real])
+            l_l1 = L.multiscale_l1(fake.float(), real) if a.lambda_l1 else torch.zeros((), device=dev)
+            l_kld = L.kld(mu.float(), logvar.float())
+            loss_G = l_gan + a.lambda_feat * l_feat + a.lambda_l1 * l_l1 + a.lambda_kld * l_kld
+        opt_G.zero_grad(set_to_none=True)
+        scaler_G.scale(loss_G).backward()
+        scaler_G.step(opt_G)
+        scaler_G.update()
+        with torch.no_grad():  # EMA of generator weights; buffers (BN stats) copied
+            for pe, p in zip(G_ema.parameters(), G.parameters()):
+                pe.lerp_(p, 1 - a.ema)
+            for be, bb in zip(G_ema.buffers(), G.buffers()):
+                be.copy_(bb)
+        st['step'] += 1
+        st['images'] += b
+        st['train_seconds'] += time.time() - t0
+        rate_n += b
+        rec = {'step': st['step'], 'images': st['images'], 'size': size, 'D': loss_D.item(), 'G_gan': l_gan.item(),
+               'G_feat': l_feat.item(), 'G_l1': l_l1.item(), 'KLD': l_kld.item() / b, 'lr_mult': mult,
+               'min': round(st['train_seconds'] / 60, 2)}
+        history.append(rec)
+        logf.write(json.dumps(rec) + '\n')
+        if st['step'] % 10 == 0:
+            logf.flush()
+            now = time.time()
+            ips = rate_n / (now - rate_t)
+            left = a.max_minutes * 60 - (now - t_start)
+            line = (f"step {st['step']} {size}px | {ips:.2f} img/s {(now - rate_t) / max(1, rate_n / b):.2f} s/it | "
+                    f"D {rec['D']:.3f} G {rec['G_gan']:.3f} feat {rec['G_feat']:.3f} l1 {rec['G_l1']:.3f} "
+                    f"kld {rec['KLD']:.1f} | {st['train_seconds'] / 60:.1f} min trained, ETA {left / 60:.1f} min")
+            if not a.quiet:
+                print('\r' + line, end='', flush=True) if sys.stdout.isatty() else print(line, flush=True)
+            with open(os.path.join(run, 'progress.txt'), 'w') as f:
+                f.write(line + '\n')
+            rate_t, rate_n = now, 0
+        if time.time() - last_sample > a.sample_minutes * 60:
+            samples()
+            last_sample = time.time()
+        if time.time() - last_ck > a.ckpt_minutes * 60:
+            save()
+            last_ck = time.time()
+    logf.close()
+    save()
+    samples()
+    print(f"\ndone: step {st['step']}, images {st['images']}, trained {st['train_seconds'] / 60:.1f} min", flush=True)
+    return st
+
+
+def _opt_to(opt, prefix):
+    """Optimizer state -> flat tensors + JSON meta (so it can go through the shard writer)."""
+    sd = opt.state_dict()
+    tensors = {}
+    for pid, s in sd['state'].items():
+        for k, v in s.items():
+            tensors[f'{prefix}{pid}.{k}'] = v if torch.is_tensor(v) else torch.tensor(v)
+    return tensors, {'param_groups': sd['param_groups']}
+
+
+def _opt_from(s, prefix, meta):
+    state = {}
+    for k, v in s.items():
+        if isinstance(k, str) and k.startswith(prefix):
+            pid, name = k[len(prefix):].split('.', 1)
+            state.setdefault(int(pid), {})[name] = v
+    return {'state': state, 'param_groups': meta['param_groups']}
+
+
+if __name__ == '__main__':
+    main()
