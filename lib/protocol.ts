@@ -45,3 +45,31 @@ export interface PresenceState {
   /** The stroke being drawn right now, so others see it before it is committed. */
   drawing: { tool: string; label: string; size: number; points: number[] } | null;
 }
+
+/** What accompanies each rendered frame (the encoded image travels beside it as binary). */
+export interface FrameMeta {
+  roomId: string;
+  /** docVersion of the state the frame was rendered from. */
+  version: number;
+  model: string;
+  style: string;
+  /** Wall time from taking the state to the encoded image, in ms. */
+  renderMs: number;
+  width: number;
+  height: number;
+  mime: string;
+  bytes: number;
+  at: number;
+}
+
+export type RenderStatus =
+  | { state: 'rendering'; version: number }
+  | { state: 'idle'; version: number }
+  | { state: 'unavailable'; reason: string };
+
+/** socket.io events the server emits to a room's channel. */
+export const SOCKET_EVENTS = {
+  join: 'join',
+  frame: 'frame',
+  renderStatus: 'render-status',
+} as const;

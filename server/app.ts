@@ -14,6 +14,8 @@ import { RoomRegistry } from './sync/roomRegistry';
 import { SyncServer } from './sync/syncServer';
 import { createApi } from './http/api';
 import { createRealtime } from './realtime';
+import { RoomStyles } from './styles/roomStyles';
+import { RenderService } from './render/renderService';
 
 export interface RunningServer {
   url: string;
@@ -65,6 +67,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const sync = new SyncServer(registry, rooms, log);
   const realtime = createRealtime(server, rooms, log);
+  const styles = new RoomStyles(db);
+  const render = new RenderService({ models, registry, rooms, styles, realtime, log }, {
+    providers: config.RENDER_PROVIDERS.split(',').map((p) => p.trim()).filter(Boolean),
+    threads: config.RENDER_THREADS,
+    concurrency: config.RENDER_CONCURRENCY,
+    format: config.RENDER_FORMAT,
+  });
+  await render.start();
   server.on('upgrade', (req, socket, head) => {
     if (sync.handleUpgrade(req, socket, head)) return;
     if (req.url?.startsWith('/socket.io/')) return; // socket.io's own upgrade listener takes it
@@ -85,6 +95,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         await registry.close();
+        await render.close();
         sync.close();
         await realtime.io.close();
         server.closeAllConnections();

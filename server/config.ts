@@ -18,6 +18,9 @@ const schema = z.object({
   /** Execution providers to try in order, e.g. "cuda,cpu". */
   RENDER_PROVIDERS: z.string().default('cpu'),
   RENDER_THREADS: z.coerce.number().int().min(1).default(Math.max(1, os.availableParallelism())),
+  /** Renders at once across rooms; one keeps a 2-core machine responsive. */
+  RENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  RENDER_FORMAT: z.enum(['webp', 'jpeg', 'png']).default('webp'),
   /** Skip Next (API, sockets and sync only): integration tests and benchmarks start faster. */
   NO_UI: z.enum(['0', '1']).default('0'),
 });

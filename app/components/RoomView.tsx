@@ -9,6 +9,8 @@ import { PaintCanvas, type PaintTool } from './PaintCanvas';
 import { Palette, LABEL_KEYS } from './Palette';
 import { Toolbar, TOOLS } from './Toolbar';
 import { PeopleList } from './PeopleList';
+import { RenderPane } from './RenderPane';
+import { useRenderFeed } from '../hooks/useRenderFeed';
 
 function fnv1a(bytes: Uint8Array): string {
   let h = 0x811c9dc5;
@@ -54,6 +56,8 @@ function Room({ info }: { info: RoomInfo }) {
   const [size, setSize] = useState(40);
   const [undoState, setUndoState] = useState({ canUndo: false, canRedo: false });
   const [mapHash, setMapHash] = useState('');
+  const [localVersion, setLocalVersion] = useState(0);
+  const render = useRenderFeed(info.id);
   const [copied, setCopied] = useState(false);
   const userId = useMemo(() => newStrokeId(), []);
 
@@ -176,7 +180,10 @@ function Room({ info }: { info: RoomInfo }) {
               size={size}
               userId={userId}
               peers={peers}
-              onLabelMap={(map) => setMapHash(fnv1a(map))}
+              onLabelMap={(map, version) => {
+                setMapHash(fnv1a(map));
+                setLocalVersion(version);
+              }}
             />
           )}
           <p className="muted small hint" data-testid="map-hash" data-hash={mapHash}>
@@ -184,6 +191,7 @@ function Room({ info }: { info: RoomInfo }) {
           </p>
         </main>
         <aside className="side right">
+          <RenderPane frame={render.frame} status={render.status} connected={render.connected} localVersion={localVersion} />
           <PeopleList me={identity} peers={peers} labels={labels} />
         </aside>
       </div>

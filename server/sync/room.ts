@@ -6,6 +6,7 @@ import * as decoding from 'lib0/decoding';
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES } from '../../lib/protocol';
 import { docVersion } from '../../lib/docVersion';
+import type { Stroke } from '../../lib/strokes';
 import { checkUpdate, STROKES_KEY } from './validateUpdate';
 import { TokenBucket } from './rateLimit';
 import type { Logger } from '../log';
@@ -44,7 +45,7 @@ export const SERVER_ORIGIN = Symbol('server');
 export class Room {
   readonly doc = new Y.Doc({ gc: true });
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
-  readonly strokes = this.doc.getArray(STROKES_KEY);
+  readonly strokes = this.doc.getArray<Stroke>(STROKES_KEY);
   private readonly sessions = new Map<WebSocket, Session>();
 
   constructor(

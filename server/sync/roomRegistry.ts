@@ -76,6 +76,8 @@ export class RoomRegistry {
     this.rooms.set(roomId, room);
     this.log.info({ room: roomId, strokes: room.strokes.length }, 'room loaded');
     for (const l of this.listeners) l.onRoomLoaded?.(room);
+    // Opened without a session (e.g. a render request): unload it if nobody joins.
+    this.scheduleUnload(room);
     return room;
   }
 

@@ -11,6 +11,8 @@ export interface TestServer {
   port: number;
   dbUrl: string;
   process: ChildProcess;
+  /** Everything the server printed so far (pino JSON lines). */
+  output(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startServer(options: { dbUrl?: string; port?: number; ui?:
     port,
     dbUrl,
     process: child,
+    output: () => output,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

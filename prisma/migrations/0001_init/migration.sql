@@ -3,7 +3,9 @@ CREATE TABLE "Room" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "lastActiveAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "modelId" TEXT NOT NULL DEFAULT 'landscape'
+    "modelId" TEXT NOT NULL DEFAULT 'landscape',
+    "styleId" TEXT,
+    "styleZ" BLOB
 );
 
 -- CreateTable

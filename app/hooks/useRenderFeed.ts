@@ -1,0 +1,47 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import { io } from 'socket.io-client';
+import { SOCKET_EVENTS, type FrameMeta, type RenderStatus } from '@/lib/protocol';
+
+export interface ShownFrame {
+  meta: FrameMeta;
+  url: string;
+}
+
+/**
+ * Full-quality frames pushed by the server for one room. A frame older than the one shown is
+ * dropped (frames can cross on the wire), so the picture never steps back in time.
+ */
+export function useRenderFeed(roomId: string) {
+  const [frame, setFrame] = useState<ShownFrame | null>(null);
+  const [status, setStatus] = useState<RenderStatus | null>(null);
+  const [connected, setConnected] = useState(false);
+
+  useEffect(() => {
+    const socket = io({ transports: ['websocket'] });
+    let shown: ShownFrame | null = null;
+    const join = () => socket.emit(SOCKET_EVENTS.join, roomId, (reply: { ok?: boolean; error?: string }) => {
+      if (reply?.error) setStatus({ state: 'unavailable', reason: reply.error });
+    });
+    socket.on('connect', () => {
+      setConnected(true);
+      join();
+    });
+    socket.on('disconnect', () => setConnected(false));
+    socket.on(SOCKET_EVENTS.frame, (meta: FrameMeta, bytes: ArrayBuffer) => {
+      if (shown && meta.version < shown.meta.version) return;
+      const url = URL.createObjectURL(new Blob([bytes], { type: meta.mime }));
+      if (shown) URL.revokeObjectURL(shown.url);
+      shown = { meta, url };
+      setFrame(shown);
+    });
+    socket.on(SOCKET_EVENTS.renderStatus, (s: RenderStatus) => setStatus(s));
+    return () => {
+      socket.disconnect();
+      if (shown) URL.revokeObjectURL(shown.url);
+    };
+  }, [roomId]);
+
+  return { frame, status, connected };
+}
