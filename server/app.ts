@@ -16,6 +16,14 @@ import { createApi } from './http/api';
 import { createRealtime } from './realtime';
 import { RoomStyles } from './styles/roomStyles';
 import { RenderService } from './render/renderService';
+import { Identity } from './identity/identity';
+import { identityRoutes } from './identity/routes';
+import { StyleCatalog } from './styles/styleCatalog';
+import { StyleEncoder } from './styles/styleEncoder';
+import { Voting } from './styles/voting';
+import { styleRoutes } from './styles/routes';
+import { Gallery } from './gallery/gallery';
+import { galleryRoutes } from './gallery/routes';
 
 export interface RunningServer {
   url: string;
@@ -35,6 +43,7 @@ function ensureNextBuild(root: string): void {
 export async function startServer(config: Config): Promise<RunningServer> {
   migrate(config.root, config.DATABASE_URL);
   const db = openDb(config.DATABASE_URL);
+  const identity = await Identity.open(db, config.SESSION_SECRET);
   const models = new ModelRegistry(config.MODELS_DIR, log);
   const rooms = new RoomService(db);
   const store = new UpdateStore(db, config.PERSIST_FLUSH_MS);
@@ -42,7 +51,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const room = await rooms.find(roomId);
     return (models.get(room?.modelId ?? '') ?? models.require(models.defaultId)).labelNames;
   }, config.ROOM_IDLE_MS, log);
-  const api = createApi({ rooms, models, log });
 
   const withUi = config.NO_UI === '0';
   const dev = config.NODE_ENV === 'development';
@@ -58,6 +66,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const server = http.createServer((req, res) => {
     void (async () => {
       if (await api(req, res)) return;
+      // Pages get the identity cookie before any script runs, so every socket carries it.
+      if (req.method === 'GET' && !req.url?.startsWith('/_next/')) identity.ensure(req, res);
       if (handle) return handle(req, res);
       res.writeHead(404).end('UI disabled (NO_UI=1)');
     })().catch((error: unknown) => {
@@ -75,6 +85,22 @@ export async function startServer(config: Config): Promise<RunningServer> {
     format: config.RENDER_FORMAT,
   });
   await render.start();
+  const catalog = new StyleCatalog(db);
+  const voting = new Voting({ db, realtime, identity, catalog, styles, models, rooms, log }, { roundMs: config.VOTE_ROUND_MS });
+  await voting.start();
+  // Uploads are rare and small: one CPU session per model, sharing the machine with renders.
+  const encoder = new StyleEncoder({ providers: ['cpu'], threads: Math.max(1, Math.min(2, config.RENDER_THREADS)) }, log);
+  const gallery = new Gallery({ db, models, rooms, registry, styles, catalog, identity, latestFrame: (id) => render.latestFrame(id) });
+  const api = createApi({
+    rooms,
+    models,
+    log,
+    routes: [
+      ...identityRoutes(identity),
+      ...styleRoutes({ models, rooms, identity, catalog, encoder, voting }),
+      ...galleryRoutes(gallery, identity),
+    ],
+  });
   server.on('upgrade', (req, socket, head) => {
     if (sync.handleUpgrade(req, socket, head)) return;
     if (req.url?.startsWith('/socket.io/')) return; // socket.io's own upgrade listener takes it
@@ -95,7 +121,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         await registry.close();
+        voting.close();
         await render.close();
+        await encoder.close();
         sync.close();
         await realtime.io.close();
         server.closeAllConnections();

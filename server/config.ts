@@ -23,6 +23,10 @@ const schema = z.object({
   RENDER_FORMAT: z.enum(['webp', 'jpeg', 'png']).default('webp'),
   /** Skip Next (API, sockets and sync only): integration tests and benchmarks start faster. */
   NO_UI: z.enum(['0', '1']).default('0'),
+  /** Signs the anonymous identity cookie; when unset one is generated once and kept in the database. */
+  SESSION_SECRET: z.string().min(16).optional(),
+  /** A style vote closes after this long unless a majority decides first. */
+  VOTE_ROUND_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
 });
 
 export type Config = z.infer<typeof schema> & { root: string };

@@ -15,9 +15,12 @@ export interface ApiDeps {
   rooms: RoomService;
   models: ModelRegistry;
   log: Logger;
+  /** Routes owned by other modules (identity, styles, gallery), matched after the core ones. */
+  routes?: ApiRoute[];
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
+export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
+export type ApiRoute = [method: string, pattern: RegExp, handler: Handler];
 
 /** The JSON API under /api. Returns false for paths it does not own (Next serves those). */
 export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
@@ -42,6 +45,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       const body: RoomInfo = { id: room.id, createdAt: room.createdAt.toISOString(), model: modelInfo(model) };
       sendJson(res, 200, body);
     }],
+    ...(deps.routes ?? []),
   ];
 
   return async (req, res) => {
