@@ -1,0 +1,86 @@
+// Types shared by the server and the browser for identity, styles, votes and the gallery.
+
+export interface PublicUser {
+  id: string;
+  name: string;
+  color: string;
+}
+
+/** A style a room can render with: a model preset or a custom style from an uploaded image. */
+export interface StyleInfo {
+  id: string;
+  name: string;
+  kind: 'preset' | 'custom' | 'default';
+  /** URL of a small picture showing the style (preset render or the uploaded image). */
+  thumbnail: string | null;
+}
+
+export interface VoteCandidateInfo {
+  id: string;
+  style: StyleInfo;
+  proposedBy: PublicUser;
+  votes: number;
+  voters: PublicUser[];
+}
+
+export interface VoteRoundInfo {
+  id: string;
+  status: 'open' | 'closed';
+  closedBy: 'majority' | 'timer' | null;
+  winner: StyleInfo | null;
+  openedBy: PublicUser;
+  createdAt: string;
+  closesAt: string;
+  closedAt: string | null;
+  candidates: VoteCandidateInfo[];
+}
+
+/** Everything the style panel shows; pushed to the room on every change. */
+export interface VoteState {
+  roomId: string;
+  current: StyleInfo;
+  /** The current style's latent z, so browsers' previews render with it too. */
+  currentZ: number[];
+  /** Distinct people (by identity) connected to the room's channel: the majority base. */
+  present: number;
+  open: VoteRoundInfo | null;
+  history: VoteRoundInfo[];
+}
+
+export const VOTE_EVENTS = {
+  /** client -> server: { styleId }, ack VoteAck */
+  propose: 'style:propose',
+  /** client -> server: { roundId, candidateId }, ack VoteAck */
+  vote: 'style:vote',
+  /** client -> server: (), ack VoteState */
+  state: 'style:state',
+  /** server -> room: VoteState */
+  update: 'style:update',
+} as const;
+
+export type VoteAck = { ok: true; state: VoteState } | { error: string };
+
+export interface SceneSummary {
+  id: string;
+  title: string;
+  createdAt: string;
+  savedBy: PublicUser;
+  contributors: Array<PublicUser & { strokes: number }>;
+  strokeCount: number;
+  style: { id: string | null; name: string | null };
+  modelId: string;
+  hasImage: boolean;
+}
+
+export interface SceneDetail extends SceneSummary {
+  sourceRoomId: string | null;
+  /** The viewer saved it (may delete it). */
+  mine: boolean;
+}
+
+export interface SceneList {
+  scenes: SceneSummary[];
+  page: number;
+  pages: number;
+  total: number;
+}

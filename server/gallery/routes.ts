@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { ApiRoute } from '../http/api';
+import { HttpError, readJson, sendJson } from '../http/json';
+import type { Identity } from '../identity/identity';
+import { isRoomId } from '../../lib/protocol';
+import { formatIssues } from '../../lib/labels';
+import { sendBytes } from '../styles/routes';
+import { saveSceneBody, SCENE_ID, type Gallery } from './gallery';
+
+const listQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).default(1) });
+
+function sceneId(id: string): string {
+  if (!SCENE_ID.test(id)) throw new HttpError(400, 'malformed scene id');
+  return id;
+}
+
+/** The gallery API: save from a room, list, view, fork, delete, timelapse strokes. */
+export function galleryRoutes(gallery: Gallery, identity: Identity): ApiRoute[] {
+  return [
+    ['POST', /^\/api\/rooms\/([^/]+)\/scenes$/, async (req, res, [roomId]) => {
+      if (!isRoomId(roomId)) throw new HttpError(400, 'malformed room id');
+      const userId = identity.ensure(req, res);
+      const parsed = saveSceneBody.safeParse(await readJson(req));
+      if (!parsed.success) throw new HttpError(400, formatIssues(parsed.error.issues));
+      sendJson(res, 201, await gallery.save(roomId, userId, parsed.data.title));
+    }],
+    ['GET', /^\/api\/scenes$/, async (req, res) => {
+      const parsed = listQuery.safeParse(Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams));
+      if (!parsed.success) throw new HttpError(400, formatIssues(parsed.error.issues));
+      sendJson(res, 200, await gallery.list(parsed.data.page));
+    }],
+    ['GET', /^\/api\/scenes\/([^/]+)$/, async (req, res, [id]) => {
+      sendJson(res, 200, await gallery.detail(sceneId(id), identity.userIdOf(req)));
+    }],
+    ['DELETE', /^\/api\/scenes\/([^/]+)$/, async (req, res, [id]) => {
+      await gallery.remove(sceneId(id), identity.userIdOf(req));
+      res.writeHead(204).end();
+    }],
+    ['GET', /^\/api\/scenes\/([^/]+)\/image$/, async (_req, res, [id]) => {
+      const image = await gallery.image(sceneId(id));
+      if (!image) throw new HttpError(404, 'nothing had been rendered when this scene was saved');
+      sendBytes(res, image.mime, image.bytes, 'public, max-age=86400, immutable');
+    }],
+    ['GET', /^\/api\/scenes\/([^/]+)\/labels\.png$/, async (_req, res, [id]) => {
+      sendBytes(res, 'image/png', await gallery.labelMap(sceneId(id)), 'public, max-age=86400, immutable');
+    }],
+    ['GET', /^\/api\/scenes\/([^/]+)\/strokes$/, async (_req, res, [id]) => {
+      sendJson(res, 200, { strokes: await gallery.strokes(sceneId(id)) });
+    }],
+    ['POST', /^\/api\/scenes\/([^/]+)\/fork$/, async (req, res, [id]) => {
+      identity.ensure(req, res);
+      sendJson(res, 201, { roomId: await gallery.fork(sceneId(id)) });
+    }],
+  ];
+}
