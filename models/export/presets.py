@@ -1,0 +1,114 @@
+"""Style presets, model.json, and sample grids on the hand-drawn fixtures.
+
+    /usr/bin/python3 models/export/presets.py --run models/train/runs/server --out models/landscape \
+        [--preview-run models/train/runs/preview --preview-out models/landscape-preview]
+
+A preset's z is the style encoder's mean mu over procedural images rendered in that style
+(the generator's style space is what the encoder learned, so averaging mu gives a typical
+code for the style). Thumbnails are the server generator's render of the lake_mountains
+fixture with that z. Grids: rows = fixtures, columns = label map + renders in several presets.
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from load import load_run, ROOT  # noqa: E402
+from data import make_batch, colorize, NUM_CLASSES, TIMES, SEASONS  # noqa: E402
+from common import grid, to_png  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, 'models', 'fixtures'))
+from make_fixtures import FIXTURES, load_fixture  # noqa: E402
+
+T, S_ = TIMES.index, SEASONS.index
+PRESETS = [  # id, name, forced style (unforced parts stay random)
+    ('summer_noon', 'Summer noon', {'time': T('noon'), 'season': S_('summer'), 'mist': 0}),
+    ('spring_morning', 'Spring afternoon', {'time': T('afternoon'), 'season': S_('spring'), 'mist': 0}),
+    ('golden_hour', 'Golden hour', {'time': T('golden'), 'season': S_('summer'), 'mist': 0}),
+    ('sunset', 'Sunset', {'time': T('sunset'), 'mist': 0}),
+    ('night', 'Night', {'time': T('night'), 'mist': 0}),
+    ('autumn', 'Autumn', {'time': T('afternoon'), 'season': S_('autumn'), 'mist': 0}),
+    ('winter', 'Winter', {'time': T('noon'), 'season': S_('winter'), 'mist': 0}),
+    ('misty', 'Misty morning', {'time': T('overcast'), 'mist': 1}),
+    ('overcast', 'Overcast', {'time': T('overcast'), 'season': S_('summer'), 'mist': 0}),
+]
+GRID_STYLES = ['summer_noon', 'golden_hour', 'autumn', 'winter', 'night', 'misty']
+
+
+def seg_of(lab):
+    return F.one_hot(lab, NUM_CLASSES).permute(0, 3, 1, 2).float()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--run', default=os.path.join(ROOT, 'models', 'train', 'runs', 'server'))
+    p.add_argument('--out', default=os.path.join(ROOT, 'models', 'landscape'))
+    p.add_argument('--preview-run', default='')
+    p.add_argument('--preview-out', default=os.path.join(ROOT, 'models', 'landscape-preview'))
+    p.add_argument('--n', type=int, default=24, help='images per preset')
+    a = p.parse_args()
+    torch.set_num_threads(2)
+    G, E, cfg, meta = load_run(a.run)
+    S = cfg['size']
+    os.makedirs(os.path.join(a.out, 'presets'), exist_ok=True)
+    os.makedirs(os.path.join(a.out, 'samples'), exist_ok=True)
+    fx = {n: load_fixture(n) for n in FIXTURES}
+    thumb_lab = fx['lake_mountains'][None]
+    presets, zs = [], {}
+    with torch.no_grad():
+        for i, (pid, name, style) in enumerate(PRESETS):
+            mus = []
+            for k in range(0, a.n, 8):
+                _, img, _ = make_batch(90_000 + 100 * i + k, 8, 256, 256, style=style)
+                mus.append(E(img)[0])
+            z = torch.cat(mus).mean(0, keepdim=True)
+            zs[pid] = z
+            out = G(seg_of(thumb_lab), z)
+            to_png((F.interpolate(out, size=(128, 128), mode='area')[0] + 1) / 2, os.path.join(a.out, 'presets', pid + '.png'))
+            presets.append({'id': pid, 'name': name, 'z': [round(float(v), 6) for v in z[0]],
+                            'thumbnail': f'presets/{pid}.png'})
+        with open(os.path.join(a.out, 'presets.json'), 'w') as f:
+            json.dump(presets, f)
+        with open(os.path.join(a.out, 'model.json'), 'w') as f:
+            json.dump({'id': 'landscape', 'name': 'Landscape SPADE', 'kind': 'spade', 'size': [S, S], 'zDim': cfg['z_dim'],
+                       'labels': 'labels.json', 'generator': 'generator.onnx', 'encoder': 'style_encoder.onnx',
+                       'presets': 'presets.json', 'default': True}, f, indent=1)
+        rows = []
+        for n, lab in fx.items():
+            row = [colorize(lab[None])[0]]
+            for sid in GRID_STYLES:
+                row.append((G(seg_of(lab[None]), zs[sid])[0] + 1) / 2)
+            rows.append(row)
+        to_png(grid(rows), os.path.join(a.out, 'samples', 'fixtures.png'))
+        # random z on procedural (held-out seed) layouts: what unseen styles look like
+        lab, img, _ = make_batch(777_777, 6, S, S)
+        zr = torch.randn(6, cfg['z_dim'], generator=torch.Generator().manual_seed(5))
+        out_r = G(seg_of(lab), zr)
+        mu, _ = E(img)
+        out_e = G(seg_of(lab), mu)
+        rows = [[colorize(lab)[i], (img[i] + 1) / 2, (out_e[i] + 1) / 2, (out_r[i] + 1) / 2] for i in range(6)]
+        to_png(grid(rows), os.path.join(a.out, 'samples', 'procedural.png'))
+        if a.preview_run:
+            P, _, pcfg, _ = load_run(a.preview_run)
+            ps = pcfg['size']
+            f = S // ps
+            rows = []
+            for n, lab in fx.items():
+                row = [F.interpolate(colorize(lab[None]), size=(128, 128), mode='nearest')[0]]
+                for sid in GRID_STYLES[:4]:
+                    big = G(seg_of(lab[None]), zs[sid])
+                    small = P(seg_of(lab[None, ::f, ::f]), zs[sid])
+                    row.append((F.interpolate(big, size=(128, 128), mode='area')[0] + 1) / 2)
+                    row.append((F.interpolate(small, size=(128, 128), mode='nearest')[0] + 1) / 2)
+                rows.append(row)
+            os.makedirs(os.path.join(a.preview_out, 'samples'), exist_ok=True)
+            to_png(grid(rows), os.path.join(a.preview_out, 'samples', 'fixtures.png'))
+    print('presets:', [p_['id'] for p_ in presets])
+
+
+if __name__ == '__main__':
+    main()
