@@ -106,9 +106,10 @@ def main():
     p.add_argument('--out', default=os.path.join(ROOT, 'models', 'landscape'))
     p.add_argument('--fp16', type=int, default=1)
     p.add_argument('--seed', type=int, default=2024)
+    p.add_argument('--which', default='G_ema', help='G_ema (EMA weights) or G (raw); short runs: EMA lags')
     a = p.parse_args()
     torch.set_num_threads(2)
-    G, E, cfg, meta = load_run(a.run)
+    G, E, cfg, meta = load_run(a.run, a.which)
     os.makedirs(os.path.join(a.out, 'parity'), exist_ok=True)
     gpath = os.path.join(a.out, 'generator.onnx')
     export_generator(G, cfg, gpath, bool(a.fp16))
@@ -137,7 +138,7 @@ def main():
             'mu': [1, cfg['z_dim']], 'fp16_storage': bool(a.fp16), 'seed': a.seed,
             'fp16_vs_fp32_weights_max_abs_diff': float((out - out32).abs().max()),
             'fp16_vs_fp32_weights_mean_abs_diff': float((out - out32).abs().mean()),
-            'checkpoint': meta, 'cfg': cfg}
+            'checkpoint': meta, 'weights': a.which, 'cfg': cfg}
     with open(os.path.join(pdir, 'meta.json'), 'w') as f:
         json.dump(info, f, indent=1)
     for pth in (gpath, epath):

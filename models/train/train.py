@@ -148,6 +148,12 @@ def main(argv=None):
     if os.path.exists(log_path):
         with open(log_path) as f:
             history = [json.loads(l) for l in f if l.strip()]
+        # keep the last contiguous segment up to the resumed step (a restarted run appends anew)
+        cut = 0
+        for i in range(1, len(history)):
+            if history[i]['step'] <= history[i - 1]['step']:
+                cut = i
+        history = [h for h in history[cut:] if h['step'] <= st['step']]
 
     def save():
         state = {'step': st['step'], 'images': st['images'], 'train_seconds': st['train_seconds'], 'cfg': cfg}
@@ -230,8 +236,11 @@ def main(argv=None):
         scaler_G.step(opt_G)
         scaler_G.update()
         with torch.no_grad():  # EMA of generator weights; buffers (BN stats) copied
+            # warm-up decay: a plain 0.999 EMA of a run of a few hundred steps is still half
+            # random init; (1+n)/(10+n) tracks early weights closely and tends to --ema
+            decay = min(a.ema, (1 + st['step']) / (10 + st['step']))
             for pe, p in zip(G_ema.parameters(), G.parameters()):
-                pe.lerp_(p, 1 - a.ema)
+                pe.lerp_(p, 1 - decay)
             for be, bb in zip(G_ema.buffers(), G.buffers()):
                 be.copy_(bb)
         st['step'] += 1
