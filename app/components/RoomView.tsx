@@ -1,9 +1,9 @@
 'use client';
 
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { RoomInfo } from '@/lib/protocol';
 import { newStrokeId } from '@/lib/strokes';
-import { loadIdentity, rememberRoom, saveIdentity, type Identity } from '../lib/identity';
+import { fetchMe, rememberRoom, type Identity } from '../lib/identity';
 import { LOCAL_ORIGIN, usePeers, useRoomSync } from '../hooks/useRoomSync';
 import { PaintCanvas, type PaintTool } from './PaintCanvas';
 import { Palette, LABEL_KEYS } from './Palette';
@@ -11,6 +11,9 @@ import { Toolbar, TOOLS } from './Toolbar';
 import { PeopleList } from './PeopleList';
 import { RenderPane } from './RenderPane';
 import { useRenderFeed } from '../hooks/useRenderFeed';
+import { StylePanel } from './StylePanel';
+import { SaveScene } from './SaveScene';
+import { IdentityEditor } from './IdentityEditor';
 
 function fnv1a(bytes: Uint8Array): string {
   let h = 0x811c9dc5;
@@ -21,6 +24,12 @@ function fnv1a(bytes: Uint8Array): string {
 export function RoomView({ roomId }: { roomId: string }) {
   const [info, setInfo] = useState<RoomInfo | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [me, setMe] = useState<Identity | null>(null);
+
+  useEffect(() => {
+    // Strokes, presence and votes all carry this id: wait for it before opening the room.
+    fetchMe().then(setMe, (e: Error) => setLoadError(`Could not get your identity: ${e.message}`));
+  }, []);
 
   useEffect(() => {
     fetch(`/api/rooms/${roomId}`)
@@ -42,15 +51,15 @@ export function RoomView({ roomId }: { roomId: string }) {
       </main>
     );
   }
-  if (!info) return <main className="center-message"><p className="muted">Opening room…</p></main>;
-  return <Room info={info} />;
+  if (!info || !me) return <main className="center-message"><p className="muted">Opening room…</p></main>;
+  return <Room info={info} me={me} />;
 }
 
-function Room({ info }: { info: RoomInfo }) {
+function Room({ info, me }: { info: RoomInfo; me: Identity }) {
   const labels = info.model.labels;
   const { sync, status, synced, refusal } = useRoomSync(info.id);
   const peers = usePeers(sync?.provider);
-  const [identity, setIdentity] = useState<Identity | null>(null);
+  const [identity, setIdentity] = useState<Identity | null>(me);
   const [tool, setTool] = useState<PaintTool>('brush');
   const [label, setLabel] = useState(() => labels.labels.find((l) => l.name !== labels.background)?.name ?? labels.background);
   const [size, setSize] = useState(40);
@@ -59,9 +68,7 @@ function Room({ info }: { info: RoomInfo }) {
   const [localVersion, setLocalVersion] = useState(0);
   const render = useRenderFeed(info.id);
   const [copied, setCopied] = useState(false);
-  const userId = useMemo(() => newStrokeId(), []);
-
-  useEffect(() => setIdentity(loadIdentity()), []);
+  const userId = me.id;
 
   // Presence: who we are and what we hold.
   useEffect(() => {
@@ -133,13 +140,6 @@ function Room({ info }: { info: RoomInfo }) {
     setTimeout(() => setCopied(false), 1500);
   };
 
-  const rename = (name: string) => {
-    if (!identity) return;
-    const next = { ...identity, name: name.slice(0, 40) || identity.name };
-    setIdentity(next);
-    saveIdentity(next);
-  };
-
   return (
     <div className="room">
       <header className="room-header">
@@ -149,9 +149,9 @@ function Room({ info }: { info: RoomInfo }) {
         </span>
         <span className="muted small">{info.model.name}</span>
         <div className="spacer" />
-        {identity && (
-          <input className="name-input" aria-label="Your name" defaultValue={identity.name} onBlur={(e) => rename(e.target.value)} />
-        )}
+        <a className="secondary" href="/gallery">Gallery</a>
+        <SaveScene roomId={info.id} />
+        {identity && <IdentityEditor me={identity} onChange={setIdentity} />}
         <button className="secondary" onClick={copyLink}>{copied ? 'Link copied' : 'Copy room link'}</button>
       </header>
       {refusal && <div className="banner error" role="alert">Server refused this connection: {refusal}</div>}
@@ -192,6 +192,7 @@ function Room({ info }: { info: RoomInfo }) {
         </main>
         <aside className="side right">
           <RenderPane frame={render.frame} status={render.status} connected={render.connected} localVersion={localVersion} />
+          <StylePanel roomId={info.id} me={me} />
           <PeopleList me={identity} peers={peers} labels={labels} />
         </aside>
       </div>

@@ -1,35 +1,27 @@
 'use client';
 
-const ADJECTIVES = ['Amber', 'Azure', 'Coral', 'Misty', 'Golden', 'Silver', 'Mossy', 'Rosy', 'Sunny', 'Stormy', 'Quiet', 'Brisk'];
-const ANIMALS = ['Otter', 'Heron', 'Lynx', 'Fox', 'Badger', 'Crane', 'Marten', 'Ibex', 'Puffin', 'Hare', 'Wren', 'Seal'];
-const COLORS = ['#e4572e', '#29335c', '#f3a712', '#669bbc', '#a8c686', '#c03221', '#7b2cbf', '#2a9d8f', '#e76f51', '#264653', '#d62828', '#3a86ff'];
+import type { PublicUser } from '@/lib/social';
 
-export interface Identity {
-  name: string;
-  color: string;
+/** Who this browser is: an anonymous user the server knows by a signed cookie (see /api/me). */
+export type Identity = PublicUser;
+
+export const IDENTITY_COLORS = ['#e4572e', '#f3a712', '#669bbc', '#a8c686', '#c03221', '#9d4edd', '#2a9d8f', '#e76f51', '#4cc9f0', '#d62828', '#3a86ff', '#ff66c4'];
+
+async function meRequest(init?: RequestInit): Promise<Identity> {
+  const res = await fetch('/api/me', { credentials: 'same-origin', ...init });
+  const body = (await res.json()) as Identity & { error?: string };
+  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  return body;
 }
 
-const KEY = 'spade-canvas:identity';
-
-function pick<T>(list: readonly T[]): T {
-  return list[Math.floor(Math.random() * list.length)];
+/** This browser's identity; the server issues the cookie on first contact. */
+export function fetchMe(): Promise<Identity> {
+  return meRequest();
 }
 
-/** A per-browser display name and colour, kept in localStorage so it survives reloads. */
-export function loadIdentity(): Identity {
-  try {
-    const stored = JSON.parse(localStorage.getItem(KEY) ?? 'null') as Identity | null;
-    if (stored && typeof stored.name === 'string' && /^#[0-9a-f]{6}$/i.test(stored.color)) return stored;
-  } catch {
-    // fall through to a fresh identity
-  }
-  const fresh = { name: `${pick(ADJECTIVES)} ${pick(ANIMALS)}`, color: pick(COLORS) };
-  saveIdentity(fresh);
-  return fresh;
-}
-
-export function saveIdentity(identity: Identity): void {
-  localStorage.setItem(KEY, JSON.stringify({ name: identity.name.slice(0, 40), color: identity.color }));
+/** Changes the display name and/or colour; the server validates and answers the stored values. */
+export function updateMe(patch: { name?: string; color?: string }): Promise<Identity> {
+  return meRequest({ method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
 }
 
 const RECENT_KEY = 'spade-canvas:recent-rooms';

@@ -1,0 +1,89 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import type { SceneList, SceneSummary } from '@/lib/social';
+import { SiteHeader } from './SiteHeader';
+
+export function timeAgo(iso: string): string {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return new Date(iso).toLocaleDateString();
+}
+
+function Card({ scene }: { scene: SceneSummary }) {
+  const painters = scene.contributors.length;
+  return (
+    <a className="scene-card" href={`/scenes/${scene.id}`} data-testid="scene-card" data-scene-id={scene.id}>
+      <div className="scene-thumb">
+        {/* eslint-disable-next-line @next/next/no-img-element */}
+        <img src={scene.hasImage ? `/api/scenes/${scene.id}/image` : `/api/scenes/${scene.id}/labels.png`} alt="" loading="lazy" />
+        {scene.hasImage && (
+          // eslint-disable-next-line @next/next/no-img-element
+          <img className="scene-thumb-labels" src={`/api/scenes/${scene.id}/labels.png`} alt="" loading="lazy" />
+        )}
+      </div>
+      <div className="scene-card-body">
+        <div className="scene-title">{scene.title}</div>
+        <div className="muted small">
+          <span className="dot" style={{ background: scene.savedBy.color }} /> {scene.savedBy.name}
+          {painters > 1 ? ` + ${painters - 1} more` : ''} · {timeAgo(scene.createdAt)}
+        </div>
+        {scene.style.name && <div className="muted small">Style: {scene.style.name}</div>}
+      </div>
+    </a>
+  );
+}
+
+/** The gallery: saved scenes, newest first, a page at a time. */
+export function GalleryView({ page }: { page: number }) {
+  const [list, setList] = useState<SceneList | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    fetch(`/api/scenes?page=${page}`)
+      .then(async (res) => {
+        const body = (await res.json()) as SceneList & { error?: string };
+        if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+        setList(body);
+      })
+      .catch((e: Error) => setError(e.message));
+  }, [page]);
+
+  return (
+    <div className="page">
+      <SiteHeader />
+      <main className="gallery">
+        <div className="gallery-head">
+          <div>
+            <h1>Gallery</h1>
+            <p className="muted">Scenes people painted together, newest first. Open one to replay it or fork it into a new room.</p>
+          </div>
+          {list && <span className="muted small">{list.total} scene{list.total === 1 ? '' : 's'}</span>}
+        </div>
+        {error && <p className="error" role="alert">Could not load the gallery: {error}</p>}
+        {!list && !error && <p className="muted">Loading…</p>}
+        {list && list.scenes.length === 0 && (
+          <div className="empty panel">
+            <p>{page > 1 ? 'No scenes on this page.' : 'Nothing saved yet.'}</p>
+            <p className="muted small">In a room, press “Save to gallery” to keep a scene here.</p>
+            <a className="primary" href="/">Start painting</a>
+          </div>
+        )}
+        {list && list.scenes.length > 0 && (
+          <div className="scene-grid" data-testid="scene-grid">
+            {list.scenes.map((s) => <Card key={s.id} scene={s} />)}
+          </div>
+        )}
+        {list && list.pages > 1 && (
+          <nav className="pager" aria-label="Pages">
+            {page > 1 ? <a className="secondary" href={`/gallery?page=${page - 1}`}>← Newer</a> : <span />}
+            <span className="muted small">Page {list.page} of {list.pages}</span>
+            {page < list.pages ? <a className="secondary" href={`/gallery?page=${page + 1}`} data-testid="older">Older →</a> : <span />}
+          </nav>
+        )}
+      </main>
+    </div>
+  );
+}

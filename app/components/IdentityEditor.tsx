@@ -1,0 +1,67 @@
+'use client';
+
+import { useState } from 'react';
+import { IDENTITY_COLORS, updateMe, type Identity } from '../lib/identity';
+
+/** Name and colour others see on your cursor, votes and gallery credits (stored server-side). */
+export function IdentityEditor({ me, onChange }: { me: Identity; onChange: (me: Identity) => void }) {
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const save = async (patch: { name?: string; color?: string }) => {
+    setError(null);
+    try {
+      onChange(await updateMe(patch));
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  return (
+    <div className="identity" data-testid="identity">
+      <button
+        className="identity-color"
+        style={{ background: me.color }}
+        aria-label="Your colour"
+        title="Your colour"
+        onClick={() => setOpen((o) => !o)}
+      />
+      <input
+        key={me.name}
+        className="name-input"
+        aria-label="Your name"
+        maxLength={40}
+        defaultValue={me.name}
+        title={error ?? 'Your name as others see it'}
+        aria-invalid={error ? true : undefined}
+        onBlur={(e) => {
+          const name = e.target.value.trim();
+          if (name && name !== me.name) void save({ name });
+          else e.target.value = me.name;
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
+        }}
+      />
+      {open && (
+        <div className="color-menu" role="menu">
+          {IDENTITY_COLORS.map((c) => (
+            <button
+              key={c}
+              role="menuitemradio"
+              aria-checked={c === me.color}
+              aria-label={c}
+              className={`color-choice${c === me.color ? ' active' : ''}`}
+              style={{ background: c }}
+              onClick={() => {
+                setOpen(false);
+                void save({ color: c });
+              }}
+            />
+          ))}
+        </div>
+      )}
+      {error && <span className="error small" role="alert">{error}</span>}
+    </div>
+  );
+}

@@ -1,0 +1,221 @@
+'use client';
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useRouter } from 'next/navigation';
+import type { LabelSet } from '@/lib/labels';
+import { labelMapToRGBA } from '@/lib/labels';
+import { IncrementalRasterizer } from '@/lib/raster';
+import type { Stroke } from '@/lib/strokes';
+import type { ModelInfo } from '@/lib/protocol';
+import type { SceneDetail } from '@/lib/social';
+import { SiteHeader } from './SiteHeader';
+import { timeAgo } from './GalleryView';
+
+const REPLAY_SIZE = 512;
+
+/**
+ * Replays a scene stroke by stroke through the shared rasteriser (the Yjs array keeps painting
+ * order). Appending strokes paints on top, so playing forward costs one stroke per step.
+ */
+function Timelapse({ sceneId, labels }: { sceneId: string; labels: LabelSet }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const raster = useRef<IncrementalRasterizer | null>(null);
+  const [strokes, setStrokes] = useState<Stroke[] | null>(null);
+  const [step, setStep] = useState(0);
+  const [playing, setPlaying] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    fetch(`/api/scenes/${sceneId}/strokes`)
+      .then(async (res) => {
+        const body = (await res.json()) as { strokes?: Stroke[]; error?: string };
+        if (!res.ok || !body.strokes) throw new Error(body.error ?? `HTTP ${res.status}`);
+        setStrokes(body.strokes);
+        setStep(body.strokes.length);
+      })
+      .catch((e: Error) => setError(e.message));
+  }, [sceneId]);
+
+  // Draw the map after `step` strokes.
+  useEffect(() => {
+    if (!strokes || !canvas.current) return;
+    raster.current ??= new IncrementalRasterizer(REPLAY_SIZE, REPLAY_SIZE, labels);
+    const { map } = raster.current.update(strokes.slice(0, step));
+    const ctx = canvas.current.getContext('2d')!;
+    const image = new ImageData(REPLAY_SIZE, REPLAY_SIZE);
+    labelMapToRGBA(map, labels, image.data);
+    ctx.putImageData(image, 0, 0);
+  }, [strokes, step, labels]);
+
+  // About 8 s for the whole replay, but never slower than 4 strokes/s.
+  useEffect(() => {
+    if (!playing || !strokes) return;
+    const interval = Math.min(250, Math.max(16, 8000 / Math.max(1, strokes.length)));
+    const t = setInterval(() => {
+      setStep((s) => {
+        if (s >= strokes.length) {
+          setPlaying(false);
+          return s;
+        }
+        return s + 1;
+      });
+    }, interval);
+    return () => clearInterval(t);
+  }, [playing, strokes]);
+
+  const play = () => {
+    if (!strokes) return;
+    if (step >= strokes.length) setStep(0);
+    setPlaying((p) => !p);
+  };
+
+  return (
+    <section className="panel timelapse" aria-label="Timelapse">
+      <h2>Timelapse</h2>
+      <canvas ref={canvas} width={REPLAY_SIZE} height={REPLAY_SIZE} className="timelapse-canvas" data-testid="timelapse-canvas" data-step={step} />
+      {error && <p className="error small">Could not load the strokes: {error}</p>}
+      <div className="timelapse-controls">
+        <button className="secondary" onClick={play} disabled={!strokes} data-testid="timelapse-play">
+          {playing ? 'Pause' : strokes && step >= strokes.length ? '↺ Replay' : '▶ Play'}
+        </button>
+        <input
+          type="range"
+          min={0}
+          max={strokes?.length ?? 0}
+          value={step}
+          aria-label="Stroke"
+          onChange={(e) => {
+            setPlaying(false);
+            setStep(Number(e.target.value));
+          }}
+        />
+        <span className="muted small tabular">{step}/{strokes?.length ?? 0}</span>
+      </div>
+    </section>
+  );
+}
+
+export function SceneView({ id }: { id: string }) {
+  const router = useRouter();
+  const [scene, setScene] = useState<SceneDetail | null>(null);
+  const [labels, setLabels] = useState<LabelSet | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<'fork' | 'delete' | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  useEffect(() => {
+    (async () => {
+      const res = await fetch(`/api/scenes/${id}`);
+      const body = (await res.json()) as SceneDetail & { error?: string };
+      if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+      setScene(body);
+      const models = (await (await fetch('/api/models')).json()) as { default: string; models: ModelInfo[] };
+      const model = models.models.find((m) => m.id === body.modelId) ?? models.models.find((m) => m.id === models.default);
+      if (model) setLabels(model.labels);
+    })().catch((e: Error) => setError(e.message));
+  }, [id]);
+
+  const fork = useCallback(async () => {
+    setBusy('fork');
+    setActionError(null);
+    try {
+      const res = await fetch(`/api/scenes/${id}/fork`, { method: 'POST' });
+      const body = (await res.json()) as { roomId?: string; error?: string };
+      if (!res.ok || !body.roomId) throw new Error(body.error ?? `HTTP ${res.status}`);
+      router.push(`/r/${body.roomId}`);
+    } catch (e) {
+      setActionError(`Could not fork: ${(e as Error).message}`);
+      setBusy(null);
+    }
+  }, [id, router]);
+
+  const remove = useCallback(async () => {
+    if (!confirm('Delete this scene from the gallery? This cannot be undone.')) return;
+    setBusy('delete');
+    setActionError(null);
+    const res = await fetch(`/api/scenes/${id}`, { method: 'DELETE' });
+    if (res.ok) return router.push('/gallery');
+    const body = (await res.json().catch(() => ({}))) as { error?: string };
+    setActionError(`Could not delete: ${body.error ?? `HTTP ${res.status}`}`);
+    setBusy(null);
+  }, [id, router]);
+
+  if (error) {
+    return (
+      <div className="page">
+        <SiteHeader />
+        <main className="center-message">
+          <h1>Scene unavailable</h1>
+          <p>{error === 'no such scene' ? 'This scene does not exist (it may have been deleted).' : error}</p>
+          <a className="primary" href="/gallery">Back to the gallery</a>
+        </main>
+      </div>
+    );
+  }
+
+  return (
+    <div className="page">
+      <SiteHeader />
+      {!scene ? (
+        <main className="center-message"><p className="muted">Loading scene…</p></main>
+      ) : (
+        <main className="scene" data-testid="scene" data-scene-id={scene.id}>
+          <div className="scene-head">
+            <div>
+              <a className="small" href="/gallery">← Gallery</a>
+              <h1 data-testid="scene-title-heading">{scene.title}</h1>
+              <p className="muted small">
+                Saved by <span className="dot" style={{ background: scene.savedBy.color }} /> {scene.savedBy.name} · {timeAgo(scene.createdAt)} ·{' '}
+                {scene.strokeCount} strokes{scene.style.name ? ` · style ${scene.style.name}` : ''}
+              </p>
+            </div>
+            <div className="scene-actions">
+              <button className="primary" onClick={() => void fork()} disabled={busy !== null} data-testid="fork-scene">
+                {busy === 'fork' ? 'Forking…' : 'Fork into a new room'}
+              </button>
+              {scene.mine && (
+                <button className="secondary danger-button" onClick={() => void remove()} disabled={busy !== null} data-testid="delete-scene">
+                  {busy === 'delete' ? 'Deleting…' : 'Delete'}
+                </button>
+              )}
+            </div>
+          </div>
+          {actionError && <p className="error" role="alert">{actionError}</p>}
+          <div className="scene-body">
+            <figure className="panel scene-figure">
+              <h2>Picture</h2>
+              {scene.hasImage ? (
+                // eslint-disable-next-line @next/next/no-img-element
+                <img src={`/api/scenes/${scene.id}/image`} alt={`Rendered picture of ${scene.title}`} data-testid="scene-image" />
+              ) : (
+                <div className="render-placeholder muted small">Nothing had been rendered when this was saved</div>
+              )}
+            </figure>
+            <figure className="panel scene-figure">
+              <h2>Label map</h2>
+              {/* eslint-disable-next-line @next/next/no-img-element */}
+              <img src={`/api/scenes/${scene.id}/labels.png`} alt={`Label map of ${scene.title}`} className="pixelated" data-testid="scene-labels" />
+            </figure>
+            {labels ? <Timelapse sceneId={scene.id} labels={labels} /> : <section className="panel timelapse"><h2>Timelapse</h2><p className="muted small">Loading…</p></section>}
+            <section className="panel credits" aria-label="Credits">
+              <h2>Painted by</h2>
+              {scene.contributors.length === 0 ? (
+                <p className="muted small">No recorded painters (a starter scene).</p>
+              ) : (
+                <ul data-testid="credits">
+                  {scene.contributors.map((c) => (
+                    <li key={c.id}>
+                      <span className="dot" style={{ background: c.color }} /> {c.name}
+                      <span className="muted small"> · {c.strokes} stroke{c.strokes === 1 ? '' : 's'}</span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+              {scene.sourceRoomId && <p className="muted small">From room <a href={`/r/${scene.sourceRoomId}`}>{scene.sourceRoomId}</a></p>}
+            </section>
+          </div>
+        </main>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,284 @@
+'use client';
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { io, type Socket } from 'socket.io-client';
+import { SOCKET_EVENTS } from '@/lib/protocol';
+import { VOTE_EVENTS, type PublicUser, type StyleInfo, type VoteAck, type VoteRoundInfo, type VoteState } from '@/lib/social';
+
+const MAX_UPLOAD = 5 * 1024 * 1024;
+
+/** The room's vote state over its own socket.io connection (the server owns the tally). */
+function useVotes(roomId: string) {
+  const [state, setState] = useState<VoteState | null>(null);
+  const [connected, setConnected] = useState(false);
+  const socketRef = useRef<Socket | null>(null);
+
+  useEffect(() => {
+    const socket = io({ transports: ['websocket'] });
+    socketRef.current = socket;
+    socket.on('connect', () => {
+      setConnected(true);
+      socket.emit(SOCKET_EVENTS.join, roomId, () => undefined);
+    });
+    socket.on('disconnect', () => setConnected(false));
+    socket.on(VOTE_EVENTS.update, (s: VoteState) => setState(s));
+    return () => {
+      socket.disconnect();
+      socketRef.current = null;
+    };
+  }, [roomId]);
+
+  const send = useCallback((event: string, payload: unknown) => new Promise<VoteAck>((resolve) => {
+    const socket = socketRef.current;
+    if (!socket?.connected) return resolve({ error: 'not connected; retrying' });
+    socket.timeout(10_000).emit(event, payload, (err: Error | null, ack: VoteAck) => {
+      if (err) return resolve({ error: 'the server did not answer' });
+      if ('state' in ack) setState(ack.state);
+      resolve(ack);
+    });
+  }), []);
+
+  return { state, connected, send };
+}
+
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(t);
+  }, [active]);
+  return now;
+}
+
+function Thumb({ style, size = 40 }: { style: StyleInfo | null; size?: number }) {
+  return style?.thumbnail
+    // eslint-disable-next-line @next/next/no-img-element
+    ? <img className="style-thumb" src={style.thumbnail} alt="" width={size} height={size} />
+    : <span className="style-thumb placeholder" style={{ width: size, height: size }} aria-hidden>◆</span>;
+}
+
+function Voters({ users }: { users: PublicUser[] }) {
+  return (
+    <span className="voters">
+      {users.map((u) => <span key={u.id} className="dot" title={u.name} style={{ background: u.color }} />)}
+    </span>
+  );
+}
+
+function ago(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  return new Date(iso).toLocaleString();
+}
+
+/**
+ * The room's style: what it renders with now, the open vote (candidates, tally, countdown),
+ * proposing a preset or an uploaded picture, and past rounds. `onStyle` hands the current z to
+ * whoever renders previews.
+ */
+export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: PublicUser; onStyle?: (style: StyleInfo, z: number[]) => void }) {
+  const { state, connected, send } = useVotes(roomId);
+  const [styles, setStyles] = useState<StyleInfo[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [picking, setPicking] = useState(false);
+  const file = useRef<HTMLInputElement>(null);
+  const now = useNow(Boolean(state?.open));
+
+  const loadStyles = useCallback(async () => {
+    const res = await fetch(`/api/rooms/${roomId}/styles`);
+    if (res.ok) setStyles(((await res.json()) as { styles: StyleInfo[] }).styles);
+  }, [roomId]);
+
+  useEffect(() => void loadStyles(), [loadStyles]);
+
+  // Someone else uploaded a style we have not listed yet: refresh the list.
+  useEffect(() => {
+    const ids = state?.open?.candidates.map((c) => c.style.id) ?? [];
+    if (ids.some((id) => !styles.some((s) => s.id === id))) void loadStyles();
+  }, [state, styles, loadStyles]);
+
+  const currentId = state?.current.id;
+  const currentZ = state?.currentZ;
+  useEffect(() => {
+    if (state && onStyle) onStyle(state.current, state.currentZ);
+    // only when the style itself changes
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [currentId, currentZ?.length]);
+
+  const act = async (key: string, event: string, payload: unknown) => {
+    setBusy(key);
+    setError(null);
+    const ack = await send(event, payload);
+    if ('error' in ack) setError(ack.error);
+    setBusy(null);
+    return ack;
+  };
+
+  const propose = async (styleId: string) => {
+    const ack = await act(`propose:${styleId}`, VOTE_EVENTS.propose, { styleId });
+    if (!('error' in ack)) setPicking(false);
+  };
+
+  const upload = async (f: File) => {
+    setError(null);
+    if (!f.type.startsWith('image/')) return setError('Pick an image file (PNG, JPEG, WebP or GIF).');
+    if (f.size > MAX_UPLOAD) return setError('That image is over 5 MB; pick a smaller one.');
+    setBusy('upload');
+    try {
+      const name = f.name.replace(/\.[^.]+$/, '').replace(/[\u0000-\u001f<>]/g, '').slice(0, 40) || 'My photo';
+      const res = await fetch(`/api/rooms/${roomId}/styles/upload?name=${encodeURIComponent(name)}`, {
+        method: 'POST',
+        headers: { 'content-type': f.type },
+        body: f,
+      });
+      const body = (await res.json()) as { style?: StyleInfo; error?: string };
+      if (!res.ok || !body.style) throw new Error(body.error ?? `HTTP ${res.status}`);
+      await loadStyles();
+      await propose(body.style.id);
+    } catch (e) {
+      setError(`Upload failed: ${(e as Error).message}`);
+    } finally {
+      setBusy(null);
+      if (file.current) file.current.value = '';
+    }
+  };
+
+  const open = state?.open ?? null;
+  const myVote = open?.candidates.find((c) => c.voters.some((v) => v.id === me.id)) ?? null;
+  const secondsLeft = open ? Math.max(0, Math.ceil((Date.parse(open.closesAt) - now) / 1000)) : 0;
+  const needed = state ? Math.floor(state.present / 2) + 1 : 1;
+  const proposable = styles.filter((s) => s.id !== state?.current.id && !open?.candidates.some((c) => c.style.id === s.id));
+
+  return (
+    <section className="panel styles" aria-label="Room style" data-testid="style-panel">
+      <h2>Style</h2>
+      <div className="current-style" data-testid="current-style" data-style-id={state?.current.id ?? ''}>
+        <Thumb style={state?.current ?? null} size={48} />
+        <div>
+          <div className="style-name">{state ? state.current.name : connected ? 'Loading…' : 'Connecting…'}</div>
+          <div className="muted small">
+            {state ? `${state.present} ${state.present === 1 ? 'person' : 'people'} here · majority is ${needed}` : ' '}
+          </div>
+        </div>
+      </div>
+
+      {open ? (
+        <div className="vote-round" data-testid="vote-round" data-round-id={open.id}>
+          <div className="vote-head">
+            <strong>Vote open</strong>
+            <span className="muted small">{secondsLeft}s left · first to {needed}</span>
+          </div>
+          <div className="vote-timer" aria-hidden>
+            <span style={{ width: `${Math.min(100, (secondsLeft * 1000 * 100) / Math.max(1, Date.parse(open.closesAt) - Date.parse(open.createdAt)))}%` }} />
+          </div>
+          <ul className="candidates">
+            {open.candidates.map((c) => {
+              const mine = myVote?.id === c.id;
+              return (
+                <li key={c.id} className={mine ? 'mine' : ''} data-testid="candidate" data-style-id={c.style.id}>
+                  <Thumb style={c.style} size={36} />
+                  <div className="candidate-body">
+                    <div className="candidate-name">{c.style.name}</div>
+                    <div className="tally">
+                      <span className="bar"><span style={{ width: `${Math.min(100, (c.votes * 100) / needed)}%` }} /></span>
+                      <span className="small" data-testid="votes">{c.votes}/{needed}</span>
+                      <Voters users={c.voters} />
+                    </div>
+                  </div>
+                  {mine ? (
+                    <span className="badge">Your vote</span>
+                  ) : (
+                    <button
+                      className="secondary small-button vote-button"
+                      disabled={Boolean(myVote) || busy !== null}
+                      title={myVote ? 'You already voted in this round' : `Vote for ${c.style.name}`}
+                      onClick={() => void act(`vote:${c.id}`, VOTE_EVENTS.vote, { roundId: open.id, candidateId: c.id })}
+                      data-testid="vote"
+                    >
+                      Vote
+                    </button>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      ) : (
+        <p className="muted small">Propose a style and the room votes: the first to a majority of those here wins, or the most votes after 30 s.</p>
+      )}
+
+      {error && <p className="error small" role="alert" data-testid="style-error">{error}</p>}
+
+      <div className="propose">
+        <button className="secondary" onClick={() => setPicking((p) => !p)} aria-expanded={picking} data-testid="propose-open">
+          {picking ? 'Hide styles' : open ? 'Add a style to this vote' : 'Propose a style'}
+        </button>
+        {picking && (
+          <>
+            <div className="style-grid">
+              {proposable.map((s) => (
+                <button
+                  key={s.id}
+                  className="style-option"
+                  disabled={busy !== null || !connected}
+                  onClick={() => void propose(s.id)}
+                  title={`Propose ${s.name}`}
+                  data-testid="style-option"
+                  data-style-id={s.id}
+                >
+                  <Thumb style={s} size={64} />
+                  <span>{s.name}</span>
+                </button>
+              ))}
+              {proposable.length === 0 && <p className="muted small">Every style is already in play.</p>}
+            </div>
+            <label className={`upload${busy === 'upload' ? ' busy' : ''}`}>
+              <input
+                ref={file}
+                type="file"
+                accept="image/png,image/jpeg,image/webp,image/gif"
+                disabled={busy !== null}
+                onChange={(e) => {
+                  const f = e.target.files?.[0];
+                  if (f) void upload(f);
+                }}
+                data-testid="style-upload"
+              />
+              {busy === 'upload' ? 'Encoding your picture…' : 'Upload a photo as a style (≤ 5 MB)'}
+            </label>
+          </>
+        )}
+      </div>
+
+      {state && state.history.length > 0 && (
+        <details className="history" open>
+          <summary className="small muted">Past votes</summary>
+          <ol data-testid="vote-history">
+            {state.history.map((r) => <HistoryItem key={r.id} round={r} now={now} />)}
+          </ol>
+        </details>
+      )}
+    </section>
+  );
+}
+
+function HistoryItem({ round, now }: { round: VoteRoundInfo; now: number }) {
+  const total = round.candidates.reduce((n, c) => n + c.votes, 0);
+  return (
+    <li data-testid="history-item" data-winner={round.winner?.id ?? ''}>
+      <Thumb style={round.winner} size={28} />
+      <div>
+        <div className="small">
+          {round.winner ? <><strong>{round.winner.name}</strong> won</> : 'No winner'}
+          <span className="muted"> · {round.closedBy === 'majority' ? 'majority' : 'timer'} · {total} vote{total === 1 ? '' : 's'}</span>
+        </div>
+        <div className="muted small">
+          {round.candidates.map((c) => `${c.style.name} ${c.votes}`).join(' · ')} · {round.closedAt ? ago(round.closedAt, now) : ''}
+        </div>
+      </div>
+    </li>
+  );
+}
