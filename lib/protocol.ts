@@ -24,6 +24,8 @@ export interface ModelInfo {
   size: [number, number];
   zDim: number;
   labels: LabelSet;
+  /** The in-browser preview model distilled from this one, if shipped. */
+  preview: { id: string; url: string; size: [number, number]; bytes: number } | null;
 }
 
 export interface RoomInfo {

@@ -1,13 +1,26 @@
 'use client';
 
+import { useEffect, useRef } from 'react';
 import type { ShownFrame } from '../hooks/useRenderFeed';
+import type { PreviewFrame, PreviewState } from '../hooks/usePreview';
 import type { RenderStatus } from '@/lib/protocol';
+
+export type ViewMode = 'auto' | 'preview' | 'full' | 'both';
+export const VIEW_MODES: Array<{ id: ViewMode; name: string }> = [
+  { id: 'auto', name: 'Auto' },
+  { id: 'preview', name: 'Preview' },
+  { id: 'full', name: 'Full' },
+  { id: 'both', name: 'Side by side' },
+];
 
 interface Props {
   frame: ShownFrame | null;
   status: RenderStatus | null;
   connected: boolean;
   localVersion: number;
+  preview: { state: PreviewState; frame: PreviewFrame | null };
+  mode: ViewMode;
+  onMode(mode: ViewMode): void;
 }
 
 function describe(frame: ShownFrame | null, status: RenderStatus | null, connected: boolean, localVersion: number): [string, string] {
@@ -38,19 +51,54 @@ async function downloadPng(frame: ShownFrame) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-export function RenderPane({ frame, status, connected, localVersion }: Props) {
+function PreviewCanvas({ frame }: { frame: PreviewFrame | null }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    if (frame && ref.current) ref.current.getContext('2d')!.putImageData(frame.image, 0, 0);
+  }, [frame]);
+  if (!frame) return <div className="render-placeholder muted small">Preview loading…</div>;
+  return <canvas ref={ref} width={frame.image.width} height={frame.image.height} className="preview-canvas" data-testid="preview-canvas" data-version={frame.version} />;
+}
+
+function FullImage({ frame }: { frame: ShownFrame | null }) {
+  if (!frame) return <div className="render-placeholder muted small">The full render appears here</div>;
+  // eslint-disable-next-line @next/next/no-img-element
+  return <img src={frame.url} alt="SPADE render of the room's label map" data-testid="render-image" data-version={frame.meta.version} />;
+}
+
+function previewLine(state: PreviewState): string {
+  if (state.status === 'none') return `Instant preview off: ${state.reason}`;
+  if (state.status === 'error') return `Instant preview unavailable (${state.reason}); full renders still arrive.`;
+  if (state.status === 'loading') return `Loading preview model… ${Math.round(state.progress * 100)}%`;
+  const others = Object.entries(state.timings).map(([b, ms]) => `${b} ${ms} ms`).join(', ');
+  return `Preview on ${state.backend}${state.lastMs !== null ? ` · ${state.lastMs} ms` : ''} · ${(state.bytes / 1e6).toFixed(1)} MB in ${state.loadMs} ms (measured: ${others})`;
+}
+
+export function RenderPane({ frame, status, connected, localVersion, preview, mode, onMode }: Props) {
   const [tone, text] = describe(frame, status, connected, localVersion);
+  // Auto: the instant preview until a full frame of the same or a newer version arrives.
+  const fullIsCurrent = frame !== null && frame.meta.version >= localVersion;
+  const auto = preview.frame && !fullIsCurrent ? 'preview' : 'full';
+  const shown = mode === 'auto' ? auto : mode;
   return (
-    <section className="panel render" aria-label="Full-quality render">
-      <h2>Full render</h2>
-      <div className="render-frame">
-        {frame ? (
-          // eslint-disable-next-line @next/next/no-img-element
-          <img src={frame.url} alt="SPADE render of the room's label map" data-testid="render-image" data-version={frame.meta.version} />
-        ) : (
-          <div className="render-placeholder muted small">The picture appears here</div>
-        )}
+    <section className="panel render" aria-label="Picture">
+      <div className="panel-head">
+        <h2>Picture</h2>
+        <div className="segmented" role="tablist" aria-label="What to show (V cycles)">
+          {VIEW_MODES.map((m) => (
+            <button key={m.id} role="tab" aria-selected={mode === m.id} className={mode === m.id ? 'active' : ''} onClick={() => onMode(m.id)}>
+              {m.name}
+            </button>
+          ))}
+        </div>
       </div>
+      <div className={`render-frame ${shown === 'both' ? 'both' : ''}`} data-shown={shown}>
+        {(shown === 'preview' || shown === 'both') && <PreviewCanvas frame={preview.frame} />}
+        {(shown === 'full' || shown === 'both') && <FullImage frame={frame} />}
+      </div>
+      {preview.state.status === 'loading' && (
+        <progress className="load-bar" max={1} value={preview.state.progress} aria-label="Preview model download" />
+      )}
       <p className={`render-status tone-${tone}`} data-testid="render-status">{text}</p>
       {frame && (
         <div className="render-meta muted small">
@@ -58,6 +106,9 @@ export function RenderPane({ frame, status, connected, localVersion }: Props) {
           <button className="secondary small-button" onClick={() => void downloadPng(frame)}>Download PNG</button>
         </div>
       )}
+      <p className="muted small diagnostics" data-testid="preview-diagnostics" data-backend={preview.state.status === 'ready' ? preview.state.backend : ''}>
+        {previewLine(preview.state)}
+      </p>
     </section>
   );
 }

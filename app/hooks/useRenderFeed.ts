@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { io } from 'socket.io-client';
 import { SOCKET_EVENTS, type FrameMeta, type RenderStatus } from '@/lib/protocol';
+import { VOTE_EVENTS, type VoteState } from '@/lib/social';
 
 export interface ShownFrame {
   meta: FrameMeta;
@@ -17,13 +18,19 @@ export function useRenderFeed(roomId: string) {
   const [frame, setFrame] = useState<ShownFrame | null>(null);
   const [status, setStatus] = useState<RenderStatus | null>(null);
   const [connected, setConnected] = useState(false);
+  // The room's style z travels with the vote state; previews render with it.
+  const [styleZ, setStyleZ] = useState<Float32Array | null>(null);
 
   useEffect(() => {
     const socket = io({ transports: ['websocket'] });
     let shown: ShownFrame | null = null;
     const join = () => socket.emit(SOCKET_EVENTS.join, roomId, (reply: { ok?: boolean; error?: string }) => {
-      if (reply?.error) setStatus({ state: 'unavailable', reason: reply.error });
+      if (reply?.error) return setStatus({ state: 'unavailable', reason: reply.error });
+      socket.emit(VOTE_EVENTS.state, (r: { ok: true; state: VoteState } | { error: string }) => {
+        if ('state' in r) setStyleZ(Float32Array.from(r.state.currentZ));
+      });
     });
+    socket.on(VOTE_EVENTS.update, (state: VoteState) => setStyleZ(Float32Array.from(state.currentZ)));
     socket.on('connect', () => {
       setConnected(true);
       join();
@@ -43,5 +50,5 @@ export function useRenderFeed(roomId: string) {
     };
   }, [roomId]);
 
-  return { frame, status, connected };
+  return { frame, status, connected, styleZ };
 }

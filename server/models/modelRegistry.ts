@@ -32,6 +32,27 @@ const presetsSchema = z.array(z.object({
   thumbnail: z.string().optional(),
 }));
 
+const previewSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
+  name: z.string().min(1),
+  kind: z.literal('spade-tfjs'),
+  size: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  zDim: z.number().int().nonnegative(),
+  weights: z.string(),
+  distilledFrom: z.string(),
+});
+
+/** A browser-side preview model (tfjs weights) distilled from a server model. */
+export interface PreviewEntry {
+  id: string;
+  name: string;
+  size: [number, number];
+  /** URL path of the tfjs manifest, served by the static route under /models. */
+  url: string;
+  /** Total bytes of the manifest and its weight files (the download a browser makes). */
+  bytes: number;
+}
+
 export interface ModelEntry {
   id: string;
   name: string;
@@ -45,6 +66,7 @@ export interface ModelEntry {
   encoderPath: string | null;
   presets: Preset[];
   isDefault: boolean;
+  preview: PreviewEntry | null;
 }
 
 /**
@@ -55,7 +77,8 @@ export class ModelRegistry {
   private readonly models = new Map<string, ModelEntry>();
   readonly defaultId: string;
 
-  constructor(modelsDir: string, log: Logger) {
+  constructor(readonly modelsDir: string, log: Logger) {
+    const previews: Array<{ target: string; entry: PreviewEntry }> = [];
     const dirs = fs.existsSync(modelsDir) ? fs.readdirSync(modelsDir, { withFileTypes: true }) : [];
     for (const dirent of dirs) {
       if (!dirent.isDirectory()) continue;
@@ -63,11 +86,21 @@ export class ModelRegistry {
       const manifestPath = path.join(dir, 'model.json');
       if (!fs.existsSync(manifestPath)) continue;
       try {
-        const entry = loadEntry(dir, manifestPath);
-        if (entry) this.models.set(entry.id, entry);
+        const raw = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { kind?: unknown };
+        if (raw.kind === 'spade') {
+          const entry = loadEntry(dir, raw);
+          this.models.set(entry.id, entry);
+        } else if (raw.kind === 'spade-tfjs') {
+          previews.push(loadPreview(dir, dirent.name, raw));
+        }
       } catch (error) {
         log.warn({ dir, reason: (error as Error).message }, 'model skipped');
       }
+    }
+    for (const { target, entry } of previews) {
+      const model = this.models.get(target);
+      if (model) model.preview = entry;
+      else log.warn({ preview: entry.id, target }, 'preview model skipped: the model it was distilled from is missing');
     }
     const all = [...this.models.values()];
     const chosen = all.find((m) => m.isDefault) ?? all[0];
@@ -91,9 +124,19 @@ export class ModelRegistry {
   }
 }
 
-function loadEntry(dir: string, manifestPath: string): ModelEntry | null {
-  const raw = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as unknown;
-  if ((raw as { kind?: unknown }).kind !== 'spade') return null; // preview models are served to browsers, not rendered here
+function loadPreview(dir: string, dirName: string, raw: unknown): { target: string; entry: PreviewEntry } {
+  const manifest = previewSchema.parse(raw);
+  const weightsManifest = path.join(dir, manifest.weights);
+  const tfjs = JSON.parse(fs.readFileSync(weightsManifest, 'utf8')) as { weightsManifest: Array<{ paths: string[] }> };
+  let bytes = fs.statSync(weightsManifest).size;
+  for (const group of tfjs.weightsManifest) {
+    for (const p of group.paths) bytes += fs.statSync(path.join(path.dirname(weightsManifest), p)).size;
+  }
+  const url = `/models/${dirName}/${manifest.weights}`;
+  return { target: manifest.distilledFrom, entry: { id: manifest.id, name: manifest.name, size: manifest.size, url, bytes } };
+}
+
+function loadEntry(dir: string, raw: unknown): ModelEntry {
   const manifest = manifestSchema.parse(raw);
   const labels = parseLabelSet(JSON.parse(fs.readFileSync(path.join(dir, manifest.labels), 'utf8')));
   const presetsFile = manifest.presets ? path.join(dir, manifest.presets) : null;
@@ -115,9 +158,11 @@ function loadEntry(dir: string, manifestPath: string): ModelEntry | null {
     encoderPath: manifest.encoder ? path.join(dir, manifest.encoder) : null,
     presets,
     isDefault: manifest.default === true,
+    preview: null,
   };
 }
 
 export function modelInfo(model: ModelEntry): ModelInfo {
-  return { id: model.id, name: model.name, size: model.size, zDim: model.zDim, labels: model.labels };
+  const preview = model.preview && { id: model.preview.id, url: model.preview.url, size: model.preview.size, bytes: model.preview.bytes };
+  return { id: model.id, name: model.name, size: model.size, zDim: model.zDim, labels: model.labels, preview };
 }

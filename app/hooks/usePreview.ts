@@ -1,0 +1,115 @@
+'use client';
+
+import { useEffect, useRef, useState } from 'react';
+import type * as Y from 'yjs';
+import type { ModelInfo } from '@/lib/protocol';
+import { IncrementalRasterizer } from '@/lib/raster';
+import { docVersion } from '@/lib/docVersion';
+import type { Stroke } from '@/lib/strokes';
+import type { FromWorker, PreviewBackend, ToWorker } from '../preview/protocol';
+
+export type PreviewState =
+  | { status: 'none'; reason: string }
+  | { status: 'loading'; progress: number }
+  | { status: 'ready'; backend: PreviewBackend; timings: Partial<Record<PreviewBackend, number>>; loadMs: number; bytes: number; lastMs: number | null }
+  | { status: 'error'; reason: string };
+
+export interface PreviewFrame {
+  image: ImageData;
+  /** docVersion the label map was taken at. */
+  version: number;
+  /** Time from the change being seen to the picture being ready, ms. */
+  latencyMs: number;
+}
+
+/**
+ * The Preview loop: on every local or remote change (at most once per animation frame) rasterise
+ * the strokes at the preview resolution with the shared rasteriser and run the tfjs model in a
+ * worker with the room's style z. A run in flight is never queued behind: the newest map waits
+ * and goes next (latest wins).
+ */
+export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, doc: Y.Doc | null, z: Float32Array | null) {
+  const [state, setState] = useState<PreviewState>(() =>
+    model.preview ? { status: 'loading', progress: 0 } : { status: 'none', reason: 'this model has no preview' },
+  );
+  const [frame, setFrame] = useState<PreviewFrame | null>(null);
+  const zRef = useRef(z);
+  zRef.current = z;
+  const kick = useRef<() => void>(() => undefined);
+
+  useEffect(() => {
+    kick.current();
+  }, [z]);
+
+  useEffect(() => {
+    const preview = model.preview;
+    if (!preview || !strokes || !doc) return;
+    if (typeof Worker === 'undefined') {
+      setState({ status: 'error', reason: 'this browser has no Web Workers' });
+      return;
+    }
+    const worker = new Worker(new URL('../preview/preview.worker.ts', import.meta.url), { type: 'module' });
+    const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+    const [w, h] = preview.size;
+    const rasterizer = new IncrementalRasterizer(w, h, model.labels);
+    let ready = false;
+    let busy = false;
+    let dirty = true;
+    let raf: number | null = null;
+    let nextId = 0;
+    const inFlight = new Map<number, { version: number; seenAt: number }>();
+    let dirtySince = performance.now();
+
+    const run = () => {
+      raf = null;
+      if (!ready || busy || !dirty) return;
+      dirty = false;
+      busy = true;
+      const labels = rasterizer.update(strokes.toArray()).map.slice();
+      const style = zRef.current ?? new Float32Array(model.zDim);
+      const id = nextId++;
+      inFlight.set(id, { version: docVersion(doc), seenAt: dirtySince });
+      send({ type: 'run', id, labels, z: style.slice() }, [labels.buffer]);
+    };
+    const schedule = () => {
+      if (!dirty) dirtySince = performance.now();
+      dirty = true;
+      raf ??= requestAnimationFrame(run);
+    };
+    kick.current = schedule;
+
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      const m = event.data;
+      if (m.type === 'progress') setState({ status: 'loading', progress: m.total ? m.loaded / m.total : 0 });
+      else if (m.type === 'ready') {
+        ready = true;
+        setState({ status: 'ready', backend: m.backend, timings: m.timings, loadMs: m.loadMs, bytes: m.bytes, lastMs: null });
+        schedule();
+      } else if (m.type === 'frame') {
+        busy = false;
+        const info = inFlight.get(m.id);
+        inFlight.delete(m.id);
+        if (info) {
+          setFrame({ image: new ImageData(new Uint8ClampedArray(m.rgba), m.width, m.height), version: info.version, latencyMs: performance.now() - info.seenAt });
+          setState((s) => (s.status === 'ready' ? { ...s, lastMs: Math.round(m.ms * 10) / 10 } : s));
+        }
+        if (dirty) raf ??= requestAnimationFrame(run);
+      } else if (m.type === 'error') {
+        busy = false;
+        if (!ready) setState({ status: 'error', reason: m.message });
+      }
+    };
+    worker.onerror = (e) => setState({ status: 'error', reason: e.message || 'the preview worker failed to start' });
+    strokes.observe(schedule);
+    send({ type: 'load', url: preview.url, wasmPath: '/vendor/tfjs-wasm/' });
+    return () => {
+      strokes.unobserve(schedule);
+      if (raf !== null) cancelAnimationFrame(raf);
+      kick.current = () => undefined;
+      worker.terminate();
+    };
+  }, [model, strokes, doc]);
+
+  return { state, frame };
+}
+

@@ -1,0 +1,109 @@
+/// <reference lib="webworker" />
+// Runs the quantised SPADE preview off the main thread, so painting never waits for it.
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-webgpu';
+import { PreviewGenerator, type PreviewModelJson } from '@/lib/preview/forward';
+import type { FromWorker, PreviewBackend, ToWorker } from './protocol';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+
+let generator: PreviewGenerator | null = null;
+
+/** Fetches a file, reporting bytes as they arrive (the progress bar). */
+async function fetchBytes(url: string, onBytes: (n: number) => void): Promise<ArrayBuffer> {
+  const res = await fetch(url);
+  if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status}`);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    onBytes(value.byteLength);
+  }
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out.buffer;
+}
+
+async function timeBackend(name: PreviewBackend, json: PreviewModelJson, files: Map<string, ArrayBuffer>): Promise<number | null> {
+  try {
+    if (!(await tf.setBackend(name))) return null;
+    await tf.ready();
+  } catch {
+    return null;
+  }
+  const g = await PreviewGenerator.load(json, async (p) => files.get(p)!);
+  const [h, w] = json.config.size;
+  const labels = new Uint8Array(h * w);
+  const z = new Float32Array(json.config.zDim);
+  try {
+    await g.render(labels, z); // first run compiles kernels/shaders: not what a stroke costs
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      await g.render(labels, z);
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b)[1];
+  } catch {
+    return null;
+  } finally {
+    g.dispose();
+  }
+}
+
+async function load(url: string, wasmPath: string): Promise<void> {
+  const started = performance.now();
+  setWasmPaths(wasmPath);
+  let loaded = 0;
+  const manifestBytes = await fetchBytes(url, () => undefined);
+  const json = JSON.parse(new TextDecoder().decode(manifestBytes)) as PreviewModelJson;
+  const paths = json.weightsManifest.flatMap((g) => g.paths);
+  const base = url.slice(0, url.lastIndexOf('/') + 1);
+  // HEAD requests give the total for the progress bar before the bodies arrive.
+  const sizes = await Promise.all(paths.map(async (p) => Number((await fetch(base + p, { method: 'HEAD' })).headers.get('content-length') ?? 0)));
+  const total = sizes.reduce((a, b) => a + b, 0) + manifestBytes.byteLength;
+  loaded = manifestBytes.byteLength;
+  post({ type: 'progress', loaded, total });
+  const files = new Map<string, ArrayBuffer>();
+  for (const p of paths) {
+    files.set(p, await fetchBytes(base + p, (n) => {
+      loaded += n;
+      post({ type: 'progress', loaded, total });
+    }));
+  }
+  // Pick the backend by measurement: the fastest of those that work in this browser.
+  const timings: Partial<Record<PreviewBackend, number>> = {};
+  for (const name of ['webgpu', 'webgl', 'wasm'] as const) {
+    const ms = await timeBackend(name, json, files);
+    if (ms !== null) timings[name] = Math.round(ms * 10) / 10;
+  }
+  const ranked = (Object.entries(timings) as Array<[PreviewBackend, number]>).sort((a, b) => a[1] - b[1]);
+  if (ranked.length === 0) throw new Error('no tfjs backend works in this browser');
+  const backend = ranked[0][0];
+  await tf.setBackend(backend);
+  generator = await PreviewGenerator.load(json, async (p) => files.get(p)!);
+  post({ type: 'ready', backend, timings, loadMs: Math.round(performance.now() - started), bytes: loaded, size: json.config.size });
+}
+
+scope.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  try {
+    if (message.type === 'load') await load(message.url, message.wasmPath);
+    else if (message.type === 'run') {
+      if (!generator) throw new Error('preview model not loaded');
+      const t = performance.now();
+      const { rgba, width, height } = await generator.render(message.labels, message.z);
+      post({ type: 'frame', id: message.id, rgba, width, height, ms: performance.now() - t }, [rgba.buffer]);
+    }
+  } catch (error) {
+    post({ type: 'error', message: (error as Error).message });
+  }
+};
