@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { createRoom, startServer, type TestServer } from '../helpers/server';
+import { launchBrowser } from '../helpers/browser';
+
+/** Each page gets its own browser context, i.e. its own identity cookie: two different people. */
+async function openRoom(browser: Browser, url: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
+  return page;
+}
+
+const mapHash = (page: Page) => page.getByTestId('map-hash').getAttribute('data-hash');
+
+describe('style votes and the gallery in the browser', () => {
+  let server: TestServer;
+  let browser: Browser | null;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    if (browser) {
+      server = await startServer({ ui: true, env: process.env.TEST_MODELS_DIR ? { MODELS_DIR: process.env.TEST_MODELS_DIR } : {} });
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('two pages vote on a style and both see the result', async (ctx) => {
+    if (!browser) return ctx.skip();
+    const room = await createRoom(server.url, true);
+    const a = await openRoom(browser, `${server.url}/r/${room}`);
+    const b = await openRoom(browser, `${server.url}/r/${room}`);
+    await expect.poll(() => a.getByTestId('style-panel').textContent(), { timeout: 15_000 }).toMatch(/2 people here/);
+
+    // A proposes an uploaded picture (works with any model that ships a style encoder).
+    await a.getByTestId('propose-open').click();
+    const picture = await sharp({ create: { width: 120, height: 90, channels: 3, background: { r: 250, g: 140, b: 40 } } }).png().toBuffer();
+    await a.getByTestId('style-upload').setInputFiles({ name: 'Orange dusk.png', mimeType: 'image/png', buffer: picture });
+
+    // B sees the open round with A's vote already counted, and votes for it.
+    const candidate = b.getByTestId('candidate').filter({ hasText: 'Orange dusk' });
+    await candidate.waitFor({ timeout: 20_000 });
+    const styleId = (await candidate.getAttribute('data-style-id'))!;
+    expect(styleId).toMatch(/^custom:/);
+    await expect.poll(() => candidate.getByTestId('votes').textContent()).toBe('1/2');
+    await candidate.getByTestId('vote').click();
+
+    for (const page of [a, b]) {
+      await page.locator(`[data-testid="current-style"][data-style-id="${styleId}"]`).waitFor({ timeout: 10_000 });
+      await page.locator(`[data-testid="history-item"][data-winner="${styleId}"]`).waitFor();
+      await expect.poll(() => page.getByTestId('vote-round').count()).toBe(0);
+    }
+    // Rendering carries on (the integration test checks the frame's style is the winner).
+    await expect.poll(() => b.getByTestId('render-image').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await a.context().close();
+    await b.context().close();
+  });
+
+  it('saves a scene, finds it in the gallery, forks it, and the fork has the same label map', async (ctx) => {
+    if (!browser) return ctx.skip();
+    const room = await createRoom(server.url, true);
+    const page = await openRoom(browser, `${server.url}/r/${room}`);
+    await expect.poll(() => mapHash(page), { timeout: 10_000 }).not.toBe('');
+    const original = await mapHash(page);
+
+    const title = `Fjord ${Date.now()}`;
+    await page.getByTestId('save-scene').click();
+    await page.getByTestId('scene-title').fill(title);
+    await page.getByTestId('scene-save-confirm').click();
+    await page.getByTestId('scene-saved').waitFor({ timeout: 10_000 });
+
+    await page.goto(`${server.url}/gallery`);
+    const card = page.getByTestId('scene-card').filter({ hasText: title });
+    await card.waitFor({ timeout: 10_000 });
+    // Newest first: the scene just saved is the first card.
+    expect(await page.getByTestId('scene-card').first().textContent()).toContain(title);
+    await card.click();
+
+    await page.getByTestId('scene-title-heading').filter({ hasText: title }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.getByTestId('scene-labels').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('timelapse-canvas').getAttribute('data-step')).not.toBe('0');
+    expect(await page.getByTestId('delete-scene').count()).toBe(1);
+
+    await page.getByTestId('fork-scene').click();
+    await page.waitForURL((url) => url.pathname.startsWith('/r/') && !url.pathname.endsWith(room), { timeout: 15_000 });
+    await page.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
+    await expect.poll(() => mapHash(page), { timeout: 10_000 }).toBe(original);
+    await page.context().close();
+  });
+});
