@@ -50,10 +50,11 @@ def main():
     p.add_argument('--preview-run', default='')
     p.add_argument('--preview-out', default=os.path.join(ROOT, 'models', 'landscape-preview'))
     p.add_argument('--n', type=int, default=24, help='images per preset')
+    p.add_argument('--render-size', type=int, default=0, help='render internally at this size, upsample')
     p.add_argument('--which', default='G_ema', help='G_ema (EMA weights) or G (raw); short runs: EMA lags')
     a = p.parse_args()
     torch.set_num_threads(2)
-    G, E, cfg, meta = load_run(a.run, a.which)
+    G, E, cfg, meta = load_run(a.run, a.which, a.render_size)
     S = cfg['size']
     os.makedirs(os.path.join(a.out, 'presets'), exist_ok=True)
     os.makedirs(os.path.join(a.out, 'samples'), exist_ok=True)

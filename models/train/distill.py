@@ -35,6 +35,7 @@ def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument('--teacher', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), 'runs', 'server'))
     p.add_argument('--name', default='preview')
+    p.add_argument('--teacher-render-size', type=int, default=0, help='teacher internal render size')
     p.add_argument('--teacher-which', default='G_ema', help='teacher weights: G_ema or G')
     p.add_argument('--runs', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), 'runs'))
     p.add_argument('--ngf', type=int, default=8)
@@ -52,7 +53,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    T, TE, tcfg, tmeta = load_run(a.teacher, a.teacher_which)
+    T, TE, tcfg, tmeta = load_run(a.teacher, a.teacher_which, a.teacher_render_size)
     tmeta['weights'] = a.teacher_which
     T.to(dev).requires_grad_(False)
     TE.to(dev).requires_grad_(False)

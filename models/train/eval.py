@@ -89,17 +89,18 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--run', required=True)
     p.add_argument('--n', type=int, default=48)
+    p.add_argument('--render-size', type=int, default=0, help='render internally at this size, upsample')
     p.add_argument('--which', default='G_ema', help='G_ema (EMA weights) or G (raw); short runs: EMA lags')
     p.add_argument('--threads', type=int, default=2)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     sys.path.insert(0, os.path.join(common.ROOT, 'models', 'export'))
     from load import load_run
-    G, E, cfg, meta = load_run(a.run, a.which)
+    G, E, cfg, meta = load_run(a.run, a.which, a.render_size)
     res = evaluate(G, E, cfg['size'], a.n, z_dim=cfg['z_dim'])
     res['checkpoint'] = meta
     res['weights'] = a.which
-    with open(os.path.join(a.run, f'eval_{a.which}.json'), 'w') as f:
+    with open(os.path.join(a.run, f'eval_{a.which}_{a.render_size or cfg["size"]}.json'), 'w') as f:
         json.dump(res, f, indent=1)
     print(json.dumps(res))
 
