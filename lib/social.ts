@@ -43,6 +43,8 @@ export interface VoteState {
   currentZ: number[];
   /** Distinct people (by identity) connected to the room's channel: the majority base. */
   present: number;
+  /** How long a round stays open unless a majority decides first. */
+  roundSeconds: number;
   open: VoteRoundInfo | null;
   history: VoteRoundInfo[];
 }

@@ -207,7 +207,9 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
           </ul>
         </div>
       ) : (
-        <p className="muted small">Propose a style and the room votes: the first to a majority of those here wins, or the most votes after 30 s.</p>
+        <p className="muted small">
+          Propose a style and the room votes: the first to a majority of those here wins, or the most votes after {state?.roundSeconds ?? 30} s.
+        </p>
       )}
 
       {error && <p className="error small" role="alert" data-testid="style-error">{error}</p>}

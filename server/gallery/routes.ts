@@ -6,6 +6,7 @@ import { isRoomId } from '../../lib/protocol';
 import { formatIssues } from '../../lib/labels';
 import { sendBytes } from '../styles/routes';
 import { saveSceneBody, SCENE_ID, type Gallery } from './gallery';
+import { UserLimits } from '../identity/limits';
 
 const listQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).default(1) });
 
@@ -16,10 +17,13 @@ function sceneId(id: string): string {
 
 /** The gallery API: save from a room, list, view, fork, delete, timelapse strokes. */
 export function galleryRoutes(gallery: Gallery, identity: Identity): ApiRoute[] {
+  // Saves and forks write whole documents: a burst of 5, then one every 3 s per person.
+  const writes = new UserLimits(1 / 3, 5);
   return [
     ['POST', /^\/api\/rooms\/([^/]+)\/scenes$/, async (req, res, [roomId]) => {
       if (!isRoomId(roomId)) throw new HttpError(400, 'malformed room id');
       const userId = identity.ensure(req, res);
+      if (!writes.take(userId)) throw new HttpError(429, 'saving too often: wait a few seconds');
       const parsed = saveSceneBody.safeParse(await readJson(req));
       if (!parsed.success) throw new HttpError(400, formatIssues(parsed.error.issues));
       sendJson(res, 201, await gallery.save(roomId, userId, parsed.data.title));
@@ -48,7 +52,7 @@ export function galleryRoutes(gallery: Gallery, identity: Identity): ApiRoute[] 
       sendJson(res, 200, { strokes: await gallery.strokes(sceneId(id)) });
     }],
     ['POST', /^\/api\/scenes\/([^/]+)\/fork$/, async (req, res, [id]) => {
-      identity.ensure(req, res);
+      if (!writes.take(identity.ensure(req, res))) throw new HttpError(429, 'forking too often: wait a few seconds');
       sendJson(res, 201, { roomId: await gallery.fork(sceneId(id)) });
     }],
   ];

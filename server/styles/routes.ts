@@ -9,6 +9,7 @@ import { isRoomId } from '../../lib/protocol';
 import { formatIssues } from '../../lib/labels';
 import { presetInfo, type StyleCatalog } from './styleCatalog';
 import { StyleEncoder } from './styleEncoder';
+import { UserLimits } from '../identity/limits';
 import type { Voting } from './voting';
 
 /** Largest accepted upload. */
@@ -61,6 +62,8 @@ export function styleRoutes(deps: {
   encoder: StyleEncoder;
   voting: Voting;
 }): ApiRoute[] {
+  // Encoding costs CPU shared with renders: a few uploads at once, then one every 5 s.
+  const uploads = new UserLimits(0.2, 3);
   const modelOf = (id: string) => {
     const model = deps.models.get(id);
     if (!model) throw new HttpError(404, `unknown model "${id}"`);
@@ -96,6 +99,10 @@ export function styleRoutes(deps: {
     ['POST', /^\/api\/rooms\/([^/]+)\/styles\/upload$/, async (req, res, [roomId]) => {
       const userId = deps.identity.ensure(req, res);
       const model = await roomModel(roomId);
+      if (!uploads.take(userId)) {
+        req.resume();
+        throw new HttpError(429, 'too many uploads: wait a few seconds and try again');
+      }
       if (!model.encoderPath) {
         req.resume();
         throw new HttpError(409, 'this room\'s model has no style encoder; choose a preset');

@@ -10,6 +10,7 @@ import type { Logger } from '../log';
 import type { RoomStyles } from './roomStyles';
 import type { StyleCatalog } from './styleCatalog';
 import { formatIssues } from '../../lib/labels';
+import { UserLimits } from '../identity/limits';
 import { VOTE_EVENTS, type PublicUser, type VoteAck, type VoteRoundInfo, type VoteState } from '../../lib/social';
 
 const makeId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 16);
@@ -41,6 +42,8 @@ export class Voting {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Per-room queue: votes of one room are applied one at a time, so tallies never race. */
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Each proposal may open a round (a stored row): a burst of 5, then one every 2 s per person. */
+  private readonly proposals = new UserLimits(0.5, 5);
 
   constructor(
     private readonly deps: {
@@ -159,6 +162,7 @@ export class Voting {
     const parsed = proposeSchema.safeParse(payload);
     if (!parsed.success) throw new VoteError(`bad proposal: ${formatIssues(parsed.error.issues)}`);
     const { styleId } = parsed.data;
+    if (!this.proposals.take(userId)) throw new VoteError('proposing too often: wait a few seconds');
     const model = await this.modelOf(roomId);
     const resolved = await this.deps.catalog.resolve(roomId, model, styleId);
     if (!resolved) throw new VoteError(`unknown style "${styleId}" for this room`);
@@ -295,6 +299,7 @@ export class Voting {
       current: await infoOf(current.id),
       currentZ: Array.from(current.z, (v) => Math.round(v * 1e5) / 1e5),
       present,
+      roundSeconds: Math.round(this.options.roundMs / 1000),
       open: openRow ? await toInfo(openRow) : null,
       history: await Promise.all(rounds.filter((r) => r.status !== 'open').slice(0, HISTORY).map(toInfo)),
     };

@@ -40,8 +40,8 @@ function okState(ack: VoteAck): VoteState {
   return ack.state;
 }
 
-async function png(width: number, height: number, rgb: [number, number, number]): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();
+async function png(width: number, height: number, rgb: [number, number, number]): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer());
 }
 
 describe('identity, styles, votes and the gallery', () => {
@@ -102,10 +102,10 @@ describe('identity, styles, votes and the gallery', () => {
     const text = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'not an image' });
     expect(text.status).toBe(415);
     expect(((await text.json()) as { error: string }).error).toMatch(/upload an image/);
-    const lying = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: Buffer.from('definitely not a png') });
+    const lying = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new TextEncoder().encode('definitely not a png') });
     expect(lying.status).toBe(415);
     expect(((await lying.json()) as { error: string }).error).toMatch(/not an image/);
-    const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: Buffer.alloc(5 * 1024 * 1024 + 1, 7) });
+    const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(5 * 1024 * 1024 + 1).fill(7) });
     expect(big.status).toBe(413);
     expect(((await big.json()) as { error: string }).error).toMatch(/over 5 MB/);
 
@@ -116,6 +116,15 @@ describe('identity, styles, votes and the gallery', () => {
     expect((await fetch(`${server.url}${style.thumbnail}`)).status).toBe(200);
     const listed = (await (await fetch(`${server.url}/api/rooms/${room}/styles`)).json()) as { styles: StyleInfo[] };
     expect(listed.styles.map((s) => s.id)).toContain(style.id);
+
+    // One person cannot flood the encoder: a burst of 3, then 429.
+    const user = await newUser(server);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(url, { method: 'POST', headers: { cookie: user.cookie, 'content-type': 'image/png' }, body: await png(16, 16, [i * 40, 0, 0]) });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
   });
 
   it('two users vote: tally right, second vote refused, the winning z reaches the renderer', async () => {
