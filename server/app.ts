@@ -90,7 +90,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await voting.start();
   // Uploads are rare and small: one CPU session per model, sharing the machine with renders.
   const encoder = new StyleEncoder({ providers: ['cpu'], threads: Math.max(1, Math.min(2, config.RENDER_THREADS)) }, log);
-  const gallery = new Gallery({ db, models, rooms, registry, styles, catalog, identity, latestFrame: (id) => render.latestFrame(id) });
+  const gallery = new Gallery({ db, models, rooms, registry, styles, catalog, identity, latestFrame: (id) => render.latestFrame(id), isRendered: (id) => realtime.audience(id) > 0 });
   const api = createApi({
     rooms,
     models,

@@ -44,7 +44,23 @@ export class Gallery {
     catalog: StyleCatalog;
     identity: Identity;
     latestFrame: (roomId: string) => { meta: FrameMeta; bytes: Buffer } | null;
+    /** Whether the renderer is serving this room (someone watches it). */
+    isRendered: (roomId: string) => boolean;
   }) {}
+
+  /**
+   * The latest frame, preferring one of exactly this version and style: when the room is being
+   * rendered and the last edit or style change is still in flight, wait briefly for it.
+   */
+  private async frameFor(roomId: string, version: number, styleId: string, waitMs = 4000): Promise<{ meta: FrameMeta; bytes: Buffer } | null> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const frame = this.deps.latestFrame(roomId);
+      const current = frame && frame.meta.version === version && frame.meta.style === styleId;
+      if (current || !this.deps.isRendered(roomId) || Date.now() > deadline) return frame;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 
   private model(id: string): ModelEntry {
     return this.deps.models.get(id) ?? this.deps.models.require(this.deps.models.defaultId);
@@ -58,12 +74,13 @@ export class Gallery {
     // Snapshot synchronously so state, strokes and version all describe the same moment.
     const state = Y.encodeStateAsUpdate(room.doc);
     const strokes = room.strokes.toArray();
+    const version = room.version;
     if (strokes.length === 0) throw new HttpError(400, 'the canvas is empty: paint something first');
     const map = rasterize(strokes, LABEL_MAP_SIZE, LABEL_MAP_SIZE, model.labels);
     const labelMap = await sharp(Buffer.from(labelMapToRGBA(map, model.labels).buffer), { raw: { width: LABEL_MAP_SIZE, height: LABEL_MAP_SIZE, channels: 4 } })
       .png({ palette: true }).toBuffer();
-    const frame = this.deps.latestFrame(roomId);
     const style = await this.deps.styles.get(roomId, model);
+    const frame = await this.frameFor(roomId, version, style.id);
     const styleInfo = await this.deps.catalog.info(model, style.id);
     await this.deps.identity.user(userId);
 
