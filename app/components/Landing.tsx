@@ -61,6 +61,7 @@ export function Landing() {
           <button className="secondary big" disabled={busy} onClick={() => create(false)} data-testid="create-blank-room">
             Blank sky
           </button>
+          <a className="secondary big" href="/gallery" data-testid="open-gallery">Browse the gallery</a>
         </div>
         <form className="join" onSubmit={join}>
           <input
