@@ -234,4 +234,35 @@ describe('identity, styles, votes and the gallery', () => {
     expect((await fetch(`${server.url}/api/scenes/${scene.id}`, { method: 'DELETE', headers: { cookie: saver.cookie } })).status).toBe(204);
     expect((await fetch(`${server.url}/api/scenes/${scene.id}`)).status).toBe(404);
   });
+
+  it('paginates the gallery, newest first', async () => {
+    const room = await createRoom(server.url, true);
+    const titles: string[] = [];
+    for (let i = 0; i < 14; i++) {
+      // A fresh person per save keeps clear of the per-person save limit.
+      const { cookie } = await newUser(server);
+      const res = await fetch(`${server.url}/api/rooms/${room}/scenes`, {
+        method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ title: `Scene ${i}` }),
+      });
+      expect(res.status).toBe(201);
+      titles.push(`Scene ${i}`);
+    }
+    const first = (await (await fetch(`${server.url}/api/scenes`)).json()) as SceneList;
+    expect(first.pages).toBeGreaterThanOrEqual(2);
+    expect(first.scenes).toHaveLength(12);
+    expect(first.scenes.slice(0, 3).map((s) => s.title)).toEqual(['Scene 13', 'Scene 12', 'Scene 11']);
+    const second = (await (await fetch(`${server.url}/api/scenes?page=2`)).json()) as SceneList;
+    expect(second.page).toBe(2);
+    expect(second.scenes.map((s) => s.title)).toContain('Scene 0');
+    expect(new Set([...first.scenes, ...second.scenes].map((s) => s.id)).size).toBe(first.scenes.length + second.scenes.length);
+  });
+
+  it('keeps identities across a restart (the generated secret is stored)', async () => {
+    const user = await newUser(server);
+    await server.stop('SIGTERM');
+    server = await startServer({ dbUrl: server.dbUrl, env: process.env.TEST_MODELS_DIR ? { MODELS_DIR: process.env.TEST_MODELS_DIR } : {} });
+    const res = await fetch(`${server.url}/api/me`, { headers: { cookie: user.cookie } });
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(await res.json()).toEqual(user.me);
+  });
 });
