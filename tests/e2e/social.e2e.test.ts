@@ -15,6 +15,16 @@ async function openRoom(browser: Browser, url: string): Promise<Page> {
 
 const mapHash = (page: Page) => page.getByTestId('map-hash').getAttribute('data-hash');
 
+/** Drags the mouse across the canvas along canvas-relative fractions. */
+async function paint(page: Page, path: Array<[number, number]>): Promise<void> {
+  const box = (await page.getByTestId('paint-canvas').boundingBox())!;
+  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+  await page.mouse.move(...at(path[0]));
+  await page.mouse.down();
+  for (const p of path.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
+  await page.mouse.up();
+}
+
 describe('style votes and the gallery in the browser', () => {
   let server: TestServer;
   let browser: Browser | null;
@@ -66,6 +76,16 @@ describe('style votes and the gallery in the browser', () => {
     const room = await createRoom(server.url, true);
     const page = await openRoom(browser, `${server.url}/r/${room}`);
     await expect.poll(() => mapHash(page), { timeout: 10_000 }).not.toBe('');
+    const starter = await mapHash(page);
+
+    // Rename (stored server-side), then paint: the credits name this person.
+    const name = page.getByLabel('Your name');
+    await name.fill('Painter Pat');
+    await name.press('Enter');
+    await expect.poll(() => page.request.get(`${server.url}/api/me`).then((r) => r.json()).then((m: { name: string }) => m.name)).toBe('Painter Pat');
+    await page.locator('[data-label="tree"]').click();
+    await paint(page, [[0.2, 0.6], [0.5, 0.65], [0.8, 0.6]]);
+    await expect.poll(() => mapHash(page), { timeout: 10_000 }).not.toBe(starter);
     const original = await mapHash(page);
 
     const title = `Fjord ${Date.now()}`;
@@ -85,6 +105,7 @@ describe('style votes and the gallery in the browser', () => {
     await expect.poll(() => page.getByTestId('scene-labels').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('timelapse-canvas').getAttribute('data-step')).not.toBe('0');
     expect(await page.getByTestId('delete-scene').count()).toBe(1);
+    expect(await page.getByTestId('credits').textContent()).toContain('Painter Pat');
 
     await page.getByTestId('fork-scene').click();
     await page.waitForURL((url) => url.pathname.startsWith('/r/') && !url.pathname.endsWith(room), { timeout: 15_000 });
