@@ -13,6 +13,7 @@ import { UpdateStore } from './sync/updateStore';
 import { RoomRegistry } from './sync/roomRegistry';
 import { SyncServer } from './sync/syncServer';
 import { createApi } from './http/api';
+import { createStaticRoutes } from './http/staticFiles';
 import { createRealtime } from './realtime';
 import { RoomStyles } from './styles/roomStyles';
 import { RenderService } from './render/renderService';
@@ -63,9 +64,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const handle = nextApp?.getRequestHandler();
   const nextUpgrade = nextApp?.getUpgradeHandler();
 
+  const staticFiles = createStaticRoutes(config.MODELS_DIR);
   const server = http.createServer((req, res) => {
     void (async () => {
       if (await api(req, res)) return;
+      if (staticFiles(req, res)) return;
       // Pages get the identity cookie before any script runs, so every socket carries it.
       if (req.method === 'GET' && !req.url?.startsWith('/_next/')) identity.ensure(req, res);
       if (handle) return handle(req, res);

@@ -10,7 +10,7 @@ export const VIEW_MODES: Array<{ id: ViewMode; name: string }> = [
   { id: 'auto', name: 'Auto' },
   { id: 'preview', name: 'Preview' },
   { id: 'full', name: 'Full' },
-  { id: 'both', name: 'Side by side' },
+  { id: 'both', name: 'Both' },
 ];
 
 interface Props {
@@ -69,8 +69,8 @@ function FullImage({ frame }: { frame: ShownFrame | null }) {
 function previewLine(state: PreviewState): string {
   if (state.status === 'none') return `Instant preview off: ${state.reason}`;
   if (state.status === 'error') return `Instant preview unavailable (${state.reason}); full renders still arrive.`;
-  if (state.status === 'loading') return `Loading preview model… ${Math.round(state.progress * 100)}%`;
-  const others = Object.entries(state.timings).map(([b, ms]) => `${b} ${ms} ms`).join(', ');
+  if (state.status === 'loading') return state.progress < 1 ? `Loading preview model… ${Math.round(state.progress * 100)}%` : 'Preparing the preview model…';
+  const others = Object.entries(state.timings).map(([b, t]) => (typeof t === 'number' ? `${b} ${t} ms` : `${b}: ${t}`)).join(', ');
   return `Preview on ${state.backend}${state.lastMs !== null ? ` · ${state.lastMs} ms` : ''} · ${(state.bytes / 1e6).toFixed(1)} MB in ${state.loadMs} ms (measured: ${others})`;
 }
 

@@ -9,7 +9,8 @@ import { PaintCanvas, type PaintTool } from './PaintCanvas';
 import { Palette, LABEL_KEYS } from './Palette';
 import { Toolbar, TOOLS } from './Toolbar';
 import { PeopleList } from './PeopleList';
-import { RenderPane } from './RenderPane';
+import { RenderPane, VIEW_MODES, type ViewMode } from './RenderPane';
+import { usePreview } from '../hooks/usePreview';
 import { useRenderFeed } from '../hooks/useRenderFeed';
 import { StylePanel } from './StylePanel';
 import { SaveScene } from './SaveScene';
@@ -67,6 +68,8 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
   const [mapHash, setMapHash] = useState('');
   const [localVersion, setLocalVersion] = useState(0);
   const render = useRenderFeed(info.id);
+  const preview = usePreview(info.model, sync?.strokes ?? null, sync?.doc ?? null, render.styleZ);
+  const [viewMode, setViewMode] = useState<ViewMode>('auto');
   const [copied, setCopied] = useState(false);
   const userId = me.id;
 
@@ -123,6 +126,7 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
       }
       if (mod || e.altKey) return;
       if (e.key === 'Delete' && e.shiftKey) return clear();
+      if (key === 'v') return setViewMode((m) => VIEW_MODES[(VIEW_MODES.findIndex((x) => x.id === m) + 1) % VIEW_MODES.length].id);
       const t = TOOLS.find((x) => x.key.toLowerCase() === key);
       if (t) return setTool(t.id);
       if (e.key === '[') return setSize((s) => Math.max(4, s - 4));
@@ -171,6 +175,7 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
           <Palette labels={labels} value={label} onChange={setLabel} />
         </aside>
         <main className="stage">
+          <div className="stage-pair">
           {sync && (
             <PaintCanvas
               sync={sync}
@@ -186,12 +191,21 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
               }}
             />
           )}
+          <RenderPane
+            frame={render.frame}
+            status={render.status}
+            connected={render.connected}
+            localVersion={localVersion}
+            preview={preview}
+            mode={viewMode}
+            onMode={setViewMode}
+          />
+          </div>
           <p className="muted small hint" data-testid="map-hash" data-hash={mapHash}>
-            Strokes sync live to everyone with the link · B brush · E eraser · L line · F fill · [ ] size · 1–0 labels · Ctrl+Z undo
+            Strokes sync live to everyone with the link · B brush · E eraser · L line · F fill · [ ] size · 1–0 labels · Ctrl+Z undo · V picture view
           </p>
         </main>
         <aside className="side right">
-          <RenderPane frame={render.frame} status={render.status} connected={render.connected} localVersion={localVersion} />
           <StylePanel roomId={info.id} me={me} />
           <PeopleList me={identity} peers={peers} labels={labels} />
         </aside>

@@ -6,12 +6,12 @@ import type { ModelInfo } from '@/lib/protocol';
 import { IncrementalRasterizer } from '@/lib/raster';
 import { docVersion } from '@/lib/docVersion';
 import type { Stroke } from '@/lib/strokes';
-import type { FromWorker, PreviewBackend, ToWorker } from '../preview/protocol';
+import type { BackendTimings, FromWorker, PreviewBackend, ToWorker } from '../preview/protocol';
 
 export type PreviewState =
   | { status: 'none'; reason: string }
   | { status: 'loading'; progress: number }
-  | { status: 'ready'; backend: PreviewBackend; timings: Partial<Record<PreviewBackend, number>>; loadMs: number; bytes: number; lastMs: number | null }
+  | { status: 'ready'; backend: PreviewBackend; timings: BackendTimings; loadMs: number; bytes: number; lastMs: number | null }
   | { status: 'error'; reason: string };
 
 export interface PreviewFrame {
@@ -83,7 +83,7 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
       if (m.type === 'progress') setState({ status: 'loading', progress: m.total ? m.loaded / m.total : 0 });
       else if (m.type === 'ready') {
         ready = true;
-        setState({ status: 'ready', backend: m.backend, timings: m.timings, loadMs: m.loadMs, bytes: m.bytes, lastMs: null });
+        setState((s) => ({ status: 'ready', backend: m.backend, timings: m.timings, loadMs: m.loadMs, bytes: m.bytes, lastMs: s.status === 'ready' ? s.lastMs : null }));
         schedule();
       } else if (m.type === 'frame') {
         busy = false;

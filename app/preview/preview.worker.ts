@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { PreviewGenerator, type PreviewModelJson } from '@/lib/preview/forward';
-import type { FromWorker, PreviewBackend, ToWorker } from './protocol';
+import type { BackendTimings, FromWorker, PreviewBackend, ToWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
@@ -59,10 +59,22 @@ async function timeBackend(name: PreviewBackend, json: PreviewModelJson, files: 
   }
 }
 
+/** WebGL through a software rasteriser (SwiftShader, llvmpipe) is far slower than wasm: not worth timing. */
+function softwareWebGL(): boolean {
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+    if (!gl) return false;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    return /swiftshader|llvmpipe|software/i.test(renderer);
+  } catch {
+    return false;
+  }
+}
+
 async function load(url: string, wasmPath: string): Promise<void> {
   const started = performance.now();
   setWasmPaths(wasmPath);
-  let loaded = 0;
   const manifestBytes = await fetchBytes(url, () => undefined);
   const json = JSON.parse(new TextDecoder().decode(manifestBytes)) as PreviewModelJson;
   const paths = json.weightsManifest.flatMap((g) => g.paths);
@@ -70,7 +82,7 @@ async function load(url: string, wasmPath: string): Promise<void> {
   // HEAD requests give the total for the progress bar before the bodies arrive.
   const sizes = await Promise.all(paths.map(async (p) => Number((await fetch(base + p, { method: 'HEAD' })).headers.get('content-length') ?? 0)));
   const total = sizes.reduce((a, b) => a + b, 0) + manifestBytes.byteLength;
-  loaded = manifestBytes.byteLength;
+  let loaded = manifestBytes.byteLength;
   post({ type: 'progress', loaded, total });
   const files = new Map<string, ArrayBuffer>();
   for (const p of paths) {
@@ -79,22 +91,49 @@ async function load(url: string, wasmPath: string): Promise<void> {
       post({ type: 'progress', loaded, total });
     }));
   }
-  // Pick the backend by measurement: the fastest of those that work in this browser.
-  const timings: Partial<Record<PreviewBackend, number>> = {};
-  for (const name of ['webgpu', 'webgl', 'wasm'] as const) {
-    const ms = await timeBackend(name, json, files);
-    if (ms !== null) timings[name] = Math.round(ms * 10) / 10;
+  const loadMs = Math.round(performance.now() - started);
+  const use = async (backend: PreviewBackend) => {
+    generator?.dispose();
+    await tf.setBackend(backend);
+    generator = await PreviewGenerator.load(json, async (p) => files.get(p)!);
+    post({ type: 'ready', backend, timings: { ...timings }, loadMs, bytes: loaded, size: json.config.size });
+  };
+  // wasm works everywhere and is quick to start: preview with it at once, then time the GPU
+  // backends and switch if one is faster.
+  const timings: BackendTimings = {};
+  const measured: Array<[PreviewBackend, number]> = [];
+  const wasmMs = await timeBackend('wasm', json, files);
+  timings.wasm = wasmMs === null ? 'failed' : Math.round(wasmMs * 10) / 10;
+  if (wasmMs !== null) {
+    measured.push(['wasm', wasmMs]);
+    await use('wasm');
   }
-  const ranked = (Object.entries(timings) as Array<[PreviewBackend, number]>).sort((a, b) => a[1] - b[1]);
-  if (ranked.length === 0) throw new Error('no tfjs backend works in this browser');
-  const backend = ranked[0][0];
-  await tf.setBackend(backend);
-  generator = await PreviewGenerator.load(json, async (p) => files.get(p)!);
-  post({ type: 'ready', backend, timings, loadMs: Math.round(performance.now() - started), bytes: loaded, size: json.config.size });
+  for (const name of ['webgpu', 'webgl'] as const) {
+    if (name === 'webgl' && softwareWebGL()) {
+      timings.webgl = 'software renderer, skipped';
+      continue;
+    }
+    const ms = await timeBackend(name, json, files);
+    timings[name] = ms === null ? 'unavailable' : Math.round(ms * 10) / 10;
+    if (ms !== null) measured.push([name, ms]);
+  }
+  measured.sort((a, b) => a[1] - b[1]);
+  if (measured.length === 0) throw new Error('no tfjs backend works in this browser');
+  const best = measured[0][0];
+  if (best !== 'wasm' || wasmMs === null) await use(best);
+  else {
+    await tf.setBackend('wasm'); // timing the others switched the global backend
+    post({ type: 'ready', backend: 'wasm', timings, loadMs, bytes: loaded, size: json.config.size });
+  }
 }
 
-scope.onmessage = async (event: MessageEvent<ToWorker>) => {
-  const message = event.data;
+// Messages are handled strictly in order: a run never overlaps a backend switch.
+let queue: Promise<void> = Promise.resolve();
+scope.onmessage = (event: MessageEvent<ToWorker>) => {
+  queue = queue.then(() => handle(event.data));
+};
+
+async function handle(message: ToWorker): Promise<void> {
   try {
     if (message.type === 'load') await load(message.url, message.wasmPath);
     else if (message.type === 'run') {
@@ -106,4 +145,4 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
   } catch (error) {
     post({ type: 'error', message: (error as Error).message });
   }
-};
+}
