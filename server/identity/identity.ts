@@ -74,7 +74,10 @@ export class Identity {
     const existing = this.userIdOf(req);
     if (existing) return existing;
     const id = makeUserId();
-    const cookie = `${IDENTITY_COOKIE}=${id}.${this.sign(id)}; Path=/; Max-Age=${ONE_YEAR_S}; HttpOnly; SameSite=Lax`;
+    // Secure only where the browser reached us over HTTPS (directly or through a proxy); plain
+    // http://localhost must keep working.
+    const https = (req.socket as { encrypted?: boolean }).encrypted === true || req.headers['x-forwarded-proto'] === 'https';
+    const cookie = `${IDENTITY_COOKIE}=${id}.${this.sign(id)}; Path=/; Max-Age=${ONE_YEAR_S}; HttpOnly; SameSite=Lax${https ? '; Secure' : ''}`;
     const prior = res.getHeader('set-cookie');
     res.setHeader('set-cookie', [...(Array.isArray(prior) ? prior : prior ? [String(prior)] : []), cookie]);
     // Later handlers in the same request see the new id too.

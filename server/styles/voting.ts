@@ -66,8 +66,8 @@ export class Voting {
     });
     io.on('connection', (socket) => this.attach(socket));
     deps.realtime.listen({
-      onJoin: (roomId, socket) => void this.onPresence(roomId, socket),
-      onLeave: (roomId) => void this.onPresence(roomId, null),
+      onJoin: (roomId) => void this.onPresence(roomId),
+      onLeave: (roomId) => void this.onPresence(roomId),
     });
   }
 
@@ -120,16 +120,15 @@ export class Voting {
     });
   }
 
-  private async onPresence(roomId: string, socket: Socket | null): Promise<void> {
+  /** Someone joined or left: the majority base changed; everyone (the newcomer too) gets the state. */
+  private async onPresence(roomId: string): Promise<void> {
     try {
       // Someone leaving can turn the votes already cast into a majority.
       await this.serial(roomId, async () => {
         const open = await this.openRound(roomId);
         if (open) await this.evaluate(roomId, open.id);
       });
-      const state = await this.state(roomId);
-      if (socket) socket.emit(VOTE_EVENTS.update, state);
-      this.deps.realtime.io.to(roomId).emit(VOTE_EVENTS.update, state);
+      this.deps.realtime.io.to(roomId).emit(VOTE_EVENTS.update, await this.state(roomId));
     } catch (error) {
       this.deps.log.error({ err: error, room: roomId }, 'vote presence update failed');
     }
