@@ -57,7 +57,7 @@ function PreviewCanvas({ frame }: { frame: PreviewFrame | null }) {
     if (frame && ref.current) ref.current.getContext('2d')!.putImageData(frame.image, 0, 0);
   }, [frame]);
   if (!frame) return <div className="render-placeholder muted small">Preview loading…</div>;
-  return <canvas ref={ref} width={frame.image.width} height={frame.image.height} className="preview-canvas" data-testid="preview-canvas" data-version={frame.version} />;
+  return <canvas ref={ref} width={frame.image.width} height={frame.image.height} className="preview-canvas" data-testid="preview-canvas" data-version={frame.version} data-latency={frame.latencyMs.toFixed(1)} />;
 }
 
 function FullImage({ frame }: { frame: ShownFrame | null }) {
@@ -106,7 +106,9 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
           <button className="secondary small-button" onClick={() => void downloadPng(frame)}>Download PNG</button>
         </div>
       )}
-      <p className="muted small diagnostics" data-testid="preview-diagnostics" data-backend={preview.state.status === 'ready' ? preview.state.backend : ''}>
+      <p className="muted small diagnostics" data-testid="preview-diagnostics" data-backend={preview.state.status === 'ready' ? preview.state.backend : ''}
+        data-load-ms={preview.state.status === 'ready' ? preview.state.loadMs : ''}
+        data-bytes={preview.state.status === 'ready' ? preview.state.bytes : ''}>
         {previewLine(preview.state)}
       </p>
     </section>

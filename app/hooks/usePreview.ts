@@ -101,7 +101,8 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
     };
     worker.onerror = (e) => setState({ status: 'error', reason: e.message || 'the preview worker failed to start' });
     strokes.observe(schedule);
-    send({ type: 'load', url: preview.url, wasmPath: '/vendor/tfjs-wasm/' });
+    const force = new URLSearchParams(location.search).get('previewBackend');
+    send({ type: 'load', url: preview.url, wasmPath: '/vendor/tfjs-wasm/', ...(force === 'wasm' || force === 'webgl' || force === 'webgpu' ? { force } : {}) });
     return () => {
       strokes.unobserve(schedule);
       if (raf !== null) cancelAnimationFrame(raf);

@@ -72,7 +72,7 @@ function softwareWebGL(): boolean {
   }
 }
 
-async function load(url: string, wasmPath: string): Promise<void> {
+async function load(url: string, wasmPath: string, force?: PreviewBackend): Promise<void> {
   const started = performance.now();
   setWasmPaths(wasmPath);
   const manifestBytes = await fetchBytes(url, () => undefined);
@@ -98,9 +98,15 @@ async function load(url: string, wasmPath: string): Promise<void> {
     generator = await PreviewGenerator.load(json, async (p) => files.get(p)!);
     post({ type: 'ready', backend, timings: { ...timings }, loadMs, bytes: loaded, size: json.config.size });
   };
+  const timings: BackendTimings = {};
+  if (force) {
+    const ms = await timeBackend(force, json, files);
+    if (ms === null) throw new Error(`the ${force} backend does not work in this browser`);
+    timings[force] = Math.round(ms * 10) / 10;
+    return use(force);
+  }
   // wasm works everywhere and is quick to start: preview with it at once, then time the GPU
   // backends and switch if one is faster.
-  const timings: BackendTimings = {};
   const measured: Array<[PreviewBackend, number]> = [];
   const wasmMs = await timeBackend('wasm', json, files);
   timings.wasm = wasmMs === null ? 'failed' : Math.round(wasmMs * 10) / 10;
@@ -135,7 +141,7 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
 
 async function handle(message: ToWorker): Promise<void> {
   try {
-    if (message.type === 'load') await load(message.url, message.wasmPath);
+    if (message.type === 'load') await load(message.url, message.wasmPath, message.force);
     else if (message.type === 'run') {
       if (!generator) throw new Error('preview model not loaded');
       const t = performance.now();

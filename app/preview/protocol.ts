@@ -5,7 +5,8 @@ export type PreviewBackend = 'webgpu' | 'webgl' | 'wasm';
 export type BackendTimings = Partial<Record<PreviewBackend, number | string>>;
 
 export type ToWorker =
-  | { type: 'load'; url: string; wasmPath: string }
+  /** `force` skips the measurement and uses one backend (benchmarks, diagnostics). */
+  | { type: 'load'; url: string; wasmPath: string; force?: PreviewBackend }
   | { type: 'run'; id: number; labels: Uint8Array; z: Float32Array };
 
 export type FromWorker =

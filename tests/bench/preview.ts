@@ -1,0 +1,71 @@
+/**
+ * Preview benchmark in headless Chromium: for each backend that works here, stroke committed ->
+ * preview picture ready (p50/p95 over 20 strokes, measured in the page from the stroke list
+ * change to the worker's result), the model download size and load time. Needs a production
+ * build (`npx next build`). Run: npm run bench:preview
+ */
+import type { Page } from 'playwright-core';
+import { createRoom, startServer } from '../helpers/server';
+import { launchBrowser } from '../helpers/browser';
+import { percentile } from './procStats';
+
+const STROKES = 20;
+
+async function measure(page: Page): Promise<number[]> {
+  const box = (await page.getByTestId('paint-canvas').boundingBox())!;
+  const latencies: number[] = [];
+  for (let i = 0; i < STROKES; i++) {
+    const version = Number(await page.getByTestId('preview-canvas').getAttribute('data-version'));
+    await page.locator(`[data-label="${i % 2 ? 'tree' : 'sea'}"]`).click();
+    const y = 0.1 + (i % 9) * 0.09;
+    await page.mouse.move(box.x + 0.1 * box.width, box.y + y * box.height);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 0.8 * box.width, box.y + (y + 0.05) * box.height, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction((v) => Number(document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-version')) > v, version, { timeout: 20_000 });
+    latencies.push(Number(await page.getByTestId('preview-canvas').getAttribute('data-latency')));
+  }
+  return latencies;
+}
+
+const browser = await launchBrowser();
+if (!browser) throw new Error('Chromium is needed: apt-get install chromium');
+const server = await startServer({ ui: true });
+const rows: string[] = [];
+try {
+  for (const backend of ['wasm', 'webgl', 'webgpu']) {
+    const room = await createRoom(server.url, true);
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    const errors: string[] = [];
+    await page.goto(`${server.url}/r/${room}?previewBackend=${backend}`);
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    const diagnostics = page.getByTestId('preview-diagnostics');
+    try {
+      await page.waitForFunction(() => {
+        const el = document.querySelector('[data-testid="preview-diagnostics"]');
+        return el?.getAttribute('data-backend') || /unavailable/.test(el?.textContent ?? '');
+      }, undefined, { timeout: 120_000 });
+    } catch {
+      errors.push('timed out loading');
+    }
+    const used = await diagnostics.getAttribute('data-backend');
+    if (used !== backend) {
+      rows.push(`| ${backend} | not available here: ${errors[0] ?? (await diagnostics.textContent())?.replace(/\|/g, '/')} | | | |`);
+      await page.context().close();
+      continue;
+    }
+    const bytes = Number(await diagnostics.getAttribute('data-bytes'));
+    const loadMs = Number(await diagnostics.getAttribute('data-load-ms'));
+    const latencies = await measure(page);
+    rows.push(`| ${backend} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${loadMs} |`);
+    await page.context().close();
+    console.error(`done: ${backend}`);
+  }
+} finally {
+  await browser.close();
+  await server.stop();
+}
+console.log(`### Preview in headless Chromium (Debian chromium, --disable-gpu; ${STROKES} strokes each)\n`);
+console.log('| backend | stroke -> preview p50 ms | p95 ms | model download | load ms (download + decode) |');
+console.log('|---|---:|---:|---:|---:|');
+console.log(rows.join('\n'));
