@@ -1,12 +1,30 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { IDENTITY_COLORS, updateMe, type Identity } from '../lib/identity';
 
 /** Name and colour others see on your cursor, votes and gallery credits (stored server-side). */
 export function IdentityEditor({ me, onChange }: { me: Identity; onChange: (me: Identity) => void }) {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const box = useRef<HTMLDivElement>(null);
+
+  // The colour menu closes on a click elsewhere or Escape.
+  useEffect(() => {
+    if (!open) return;
+    const away = (e: PointerEvent) => {
+      if (!box.current?.contains(e.target as Node)) setOpen(false);
+    };
+    const key = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setOpen(false);
+    };
+    document.addEventListener('pointerdown', away);
+    document.addEventListener('keydown', key);
+    return () => {
+      document.removeEventListener('pointerdown', away);
+      document.removeEventListener('keydown', key);
+    };
+  }, [open]);
 
   const save = async (patch: { name?: string; color?: string }) => {
     setError(null);
@@ -18,7 +36,7 @@ export function IdentityEditor({ me, onChange }: { me: Identity; onChange: (me: 
   };
 
   return (
-    <div className="identity" data-testid="identity">
+    <div className="identity" data-testid="identity" ref={box}>
       <button
         className="identity-color"
         style={{ background: me.color }}

@@ -13,7 +13,13 @@ export function SaveScene({ roomId }: { roomId: string }) {
   const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
-    if (open) input.current?.focus();
+    if (!open) return;
+    input.current?.focus();
+    const key = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setOpen(false);
+    };
+    document.addEventListener('keydown', key);
+    return () => document.removeEventListener('keydown', key);
   }, [open]);
 
   const save = async (event: React.FormEvent) => {
