@@ -17,7 +17,7 @@ const REPLAY_SIZE = 512;
  * Replays a scene stroke by stroke through the shared rasteriser (the Yjs array keeps painting
  * order). Appending strokes paints on top, so playing forward costs one stroke per step.
  */
-function Timelapse({ sceneId, labels }: { sceneId: string; labels: LabelSet }) {
+function Timelapse({ sceneId, labels, painters }: { sceneId: string; labels: LabelSet; painters: SceneDetail['contributors'] }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const raster = useRef<IncrementalRasterizer | null>(null);
   const [strokes, setStrokes] = useState<Stroke[] | null>(null);
@@ -91,6 +91,14 @@ function Timelapse({ sceneId, labels }: { sceneId: string; labels: LabelSet }) {
         />
         <span className="muted small tabular">{step}/{strokes?.length ?? 0}</span>
       </div>
+      <p className="muted small timelapse-caption">
+        {(() => {
+          const last = strokes && step > 0 ? strokes[step - 1] : null;
+          if (!last) return 'Blank canvas';
+          const who = painters.find((p) => p.id === last.by);
+          return <>{last.tool === 'clear' ? 'Clear' : `${last.tool} · ${last.label}`}{who && <> · <span className="dot" style={{ background: who.color }} /> {who.name}</>}</>;
+        })()}
+      </p>
     </section>
   );
 }
@@ -196,7 +204,7 @@ export function SceneView({ id }: { id: string }) {
               {/* eslint-disable-next-line @next/next/no-img-element */}
               <img src={`/api/scenes/${scene.id}/labels.png`} alt={`Label map of ${scene.title}`} className="pixelated" data-testid="scene-labels" />
             </figure>
-            {labels ? <Timelapse sceneId={scene.id} labels={labels} /> : <section className="panel timelapse"><h2>Timelapse</h2><p className="muted small">Loading…</p></section>}
+            {labels ? <Timelapse sceneId={scene.id} labels={labels} painters={scene.contributors} /> : <section className="panel timelapse"><h2>Timelapse</h2><p className="muted small">Loading…</p></section>}
             <section className="panel credits" aria-label="Credits">
               <h2>Painted by</h2>
               {scene.contributors.length === 0 ? (
