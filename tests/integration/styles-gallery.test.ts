@@ -257,6 +257,11 @@ describe('identity, styles, votes and the gallery', () => {
     expect(new Set([...first.scenes, ...second.scenes].map((s) => s.id)).size).toBe(first.scenes.length + second.scenes.length);
   });
 
+  it('logged no errors along the way', () => {
+    const errors = server.output().split('\n').filter((line) => /"level":(50|60)/.test(line));
+    expect(errors).toEqual([]);
+  });
+
   it('keeps identities across a restart (the generated secret is stored)', async () => {
     const user = await newUser(server);
     await server.stop('SIGTERM');
