@@ -75,10 +75,6 @@ export class RenderService {
     }
   }
 
-  providerOf(modelId: string): string | null {
-    return this.generators.get(modelId)?.provider ?? null;
-  }
-
   private async welcome(roomId: string, socket: Socket): Promise<void> {
     const state = this.states.get(roomId);
     if (state?.latest) socket.emit(SOCKET_EVENTS.frame, state.latest.meta, state.latest.bytes);

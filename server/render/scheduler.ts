@@ -43,10 +43,6 @@ export class RenderScheduler {
     return this.inFlight.size;
   }
 
-  isRendering(roomId: string): boolean {
-    return this.inFlight.has(roomId);
-  }
-
   /** Resolves when nothing is queued or running (tests, shutdown). */
   idle(): Promise<void> {
     if (this.queue.length === 0 && this.inFlight.size === 0) return Promise.resolve();

@@ -4,9 +4,8 @@ import type { UpdateStore } from './updateStore';
 import type { Logger } from '../log';
 
 export interface RoomListener {
-  /** A room's document changed; `version` is its docVersion after the change. */
+  /** A room's document changed (room.version is its docVersion after the change). */
   onRoomChange?(room: Room): void;
-  onRoomLoaded?(room: Room): void;
   onRoomUnloaded?(roomId: string): void;
 }
 
@@ -75,7 +74,6 @@ export class RoomRegistry {
     if (state) room.load(state);
     this.rooms.set(roomId, room);
     this.log.info({ room: roomId, strokes: room.strokes.length }, 'room loaded');
-    for (const l of this.listeners) l.onRoomLoaded?.(room);
     // Opened without a session (e.g. a render request): unload it if nobody joins.
     this.scheduleUnload(room);
     return room;

@@ -73,6 +73,12 @@ describe('two browsers paint in one room', () => {
     expect(await colorAt(b, 0.5, 0.85)).toEqual(SEA);
     expect(await colorAt(a, 0.3, 0.5)).toEqual(TREE);
 
+    // The server's render of this state reaches both pages (same document version on both).
+    for (const page of [a, b]) await page.getByRole('tab', { name: 'Full' }).click();
+    const rendered = async (page: Page) => Number((await page.getByTestId('render-image').getAttribute('data-version', { timeout: 30_000 })) ?? -1);
+    await expect.poll(async () => (await rendered(a)) > 0 && (await rendered(a)) === (await rendered(b)), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => a.getByTestId('render-status').textContent(), { timeout: 30_000 }).toBe('Up to date');
+
     // B hovers: A sees B's cursor with B's name, and both see two people.
     const box = (await b.getByTestId('paint-canvas').boundingBox())!;
     await b.mouse.move(box.x + box.width / 2, box.y + box.height / 2);

@@ -29,7 +29,7 @@ describe('full-quality render over socket.io', () => {
 
   beforeAll(async () => {
     // CUDA is asked for first on a machine that has none: the server must fall back to CPU.
-    server = await startServer({ env: { RENDER_PROVIDERS: 'cuda,cpu', LOG_LEVEL: 'info', ...(process.env.TEST_MODELS_DIR ? { MODELS_DIR: process.env.TEST_MODELS_DIR } : {}) } });
+    server = await startServer({ env: { RENDER_PROVIDERS: 'cuda,cpu', LOG_LEVEL: 'info' } });
   });
   afterAll(async () => {
     for (const s of sockets) s.disconnect();
