@@ -155,7 +155,7 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
   return (
     <section className="panel styles" aria-label="Room style" data-testid="style-panel">
       <h2>Style</h2>
-      <div className="current-style" data-testid="current-style" data-style-id={state?.current.id ?? ''}>
+      <div className="current-style" data-testid="current-style" data-style-id={state?.current.id ?? ''} aria-live="polite">
         <Thumb style={state?.current ?? null} size={48} />
         <div>
           <div className="style-name">{state ? state.current.name : connected ? 'Loading…' : 'Connecting…'}</div>
@@ -181,7 +181,9 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
                 <li key={c.id} className={mine ? 'mine' : ''} data-testid="candidate" data-style-id={c.style.id}>
                   <Thumb style={c.style} size={36} />
                   <div className="candidate-body">
-                    <div className="candidate-name">{c.style.name}</div>
+                    <div className="candidate-name">
+                      {c.style.name} <span className="muted small">by {c.proposedBy.id === me.id ? 'you' : c.proposedBy.name}</span>
+                    </div>
                     <div className="tally">
                       <span className="bar"><span style={{ width: `${Math.min(100, (c.votes * 100) / needed)}%` }} /></span>
                       <span className="small" data-testid="votes">{c.votes}/{needed}</span>
