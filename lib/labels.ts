@@ -14,17 +14,25 @@ export interface LabelSet {
   id: string;
   background: string;
   labels: Label[];
+  /**
+   * Optional extra names that resolve to a label of this set (alias -> label name), so strokes
+   * painted with another model's palette (e.g. "sky") land on this set's class ("sky-other")
+   * and a room can switch models without repainting. Not shown in the palette.
+   */
+  aliases?: Record<string, string>;
 }
 
 const byte = z.number().int().min(0).max(255);
 
+const labelName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9 _-]*$/i, 'label names use letters, digits, space, "_" and "-"');
+
 const labelSchema = z.strictObject({
   id: byte,
-  name: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[a-z0-9][a-z0-9 _-]*$/i, 'label names use letters, digits, space, "_" and "-"'),
+  name: labelName,
   color: z.tuple([byte, byte, byte]),
 });
 
@@ -33,6 +41,7 @@ const labelSetSchema = z
     id: z.string().min(1).max(64),
     background: z.string().min(1),
     labels: z.array(labelSchema).min(1).max(256),
+    aliases: z.record(labelName, z.string()).optional(),
   })
   .superRefine((set, ctx) => {
     const names = new Set<string>();
@@ -47,6 +56,14 @@ const labelSetSchema = z
       names.add(label.name);
       ids.add(label.id);
     });
+    for (const [alias, target] of Object.entries(set.aliases ?? {})) {
+      // an alias never shadows a real label, and always lands on one (no chains)
+      if (names.has(alias)) {
+        ctx.addIssue({ code: 'custom', path: ['aliases', alias], message: `alias "${alias}" is already a label name` });
+      } else if (!names.has(target)) {
+        ctx.addIssue({ code: 'custom', path: ['aliases', alias], message: `alias "${alias}" points at unknown label "${target}"` });
+      }
+    }
     if (!names.has(set.background)) {
       ctx.addIssue({
         code: 'custom',
@@ -74,16 +91,27 @@ export function parseLabelSet(json: unknown): LabelSet {
     throw new Error(`invalid label set: ${formatIssues(result.error.issues)}`);
   }
   const set = result.data;
-  return { id: set.id, background: set.background, labels: set.labels.map((l) => ({ id: l.id, name: l.name, color: [l.color[0], l.color[1], l.color[2]] })) };
+  const parsed: LabelSet = { id: set.id, background: set.background, labels: set.labels.map((l) => ({ id: l.id, name: l.name, color: [l.color[0], l.color[1], l.color[2]] })) };
+  if (set.aliases && Object.keys(set.aliases).length > 0) parsed.aliases = { ...set.aliases };
+  return parsed;
 }
 
 const idsCache = new WeakMap<LabelSet, Map<string, number>>();
 
-/** name -> id, memoised per LabelSet object (label sets are treated as immutable). */
+/**
+ * name -> id, memoised per LabelSet object (label sets are treated as immutable). Aliases map to
+ * their target's id; an alias that collides with a label or points nowhere is ignored (parsed
+ * sets never contain one).
+ */
 export function labelIds(set: LabelSet): Map<string, number> {
   let ids = idsCache.get(set);
   if (!ids) {
-    ids = new Map(set.labels.map((l) => [l.name, l.id]));
+    const byName = new Map(set.labels.map((l) => [l.name, l.id]));
+    ids = new Map(byName);
+    for (const [alias, target] of Object.entries(set.aliases ?? {})) {
+      const id = byName.get(target);
+      if (id !== undefined && !byName.has(alias)) ids.set(alias, id);
+    }
     idsCache.set(set, ids);
   }
   return ids;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseLabelSet, type LabelSet } from '../../lib/labels';
+import { labelIds, parseLabelSet, type LabelSet } from '../../lib/labels';
 import type { ModelInfo } from '../../lib/protocol';
 import type { Logger } from '../log';
 
@@ -153,7 +153,8 @@ function loadEntry(dir: string, raw: unknown): ModelEntry {
     size: manifest.size,
     zDim: manifest.zDim,
     labels,
-    labelNames: new Set(labels.labels.map((l) => l.name)),
+    // aliases count: strokes painted with another model's names ("sky") are valid here too
+    labelNames: new Set(labelIds(labels).keys()),
     generatorPath: path.join(dir, manifest.generator),
     encoderPath: manifest.encoder ? path.join(dir, manifest.encoder) : null,
     presets,
