@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from 'react';
 import { useRouter } from 'next/navigation';
-import { isRoomId } from '@/lib/protocol';
+import { isRoomId, type ModelInfo } from '@/lib/protocol';
 import { recentRooms, type RecentRoom } from '../lib/identity';
 
 /** Accepts a full room link or a bare id. */
@@ -19,8 +19,26 @@ export function Landing() {
   const [error, setError] = useState<string | null>(null);
   const [link, setLink] = useState('');
   const [recent, setRecent] = useState<RecentRoom[]>([]);
+  // models the server can render with (e.g. converted official SPADE checkpoints); a choice
+  // appears only when there is more than one
+  const [models, setModels] = useState<ModelInfo[]>([]);
+  const [modelId, setModelId] = useState('');
 
   useEffect(() => setRecent(recentRooms()), []);
+  useEffect(() => {
+    let live = true;
+    fetch('/api/models')
+      .then((r) => (r.ok ? (r.json() as Promise<{ default: string; models: ModelInfo[] }>) : null))
+      .then((body) => {
+        if (!live || !body) return;
+        setModels(body.models);
+        setModelId(body.default);
+      })
+      .catch(() => {}); // the default model is used when the list cannot be fetched
+    return () => {
+      live = false;
+    };
+  }, []);
 
   async function create(starter: boolean) {
     setBusy(true);
@@ -29,7 +47,7 @@ export function Landing() {
       const res = await fetch('/api/rooms', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ starter }),
+        body: JSON.stringify(modelId ? { starter, modelId } : { starter }),
       });
       const body = (await res.json()) as { id?: string; error?: string };
       if (!res.ok || !body.id) throw new Error(body.error ?? `HTTP ${res.status}`);
@@ -63,6 +81,18 @@ export function Landing() {
           </button>
           <a className="secondary big" href="/gallery" data-testid="open-gallery">Browse the gallery</a>
         </div>
+        {models.length > 1 && (
+          <label className="model-choice">
+            Model{' '}
+            <select value={modelId} onChange={(e) => setModelId(e.target.value)} data-testid="model-select" disabled={busy}>
+              {models.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name} ({m.labels.labels.length} labels, {m.size[0]}×{m.size[1]})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <form className="join" onSubmit={join}>
           <input
             aria-label="Room link"

@@ -9,7 +9,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import pino from 'pino';
 import { labelIds, parseLabelSet } from '../../lib/labels';
+import { rasterize } from '../../lib/raster';
+import type { Stroke } from '../../lib/strokes';
+import { ModelRegistry, modelInfo } from '../../server/models/modelRegistry';
+import { Generator } from '../../server/render/generator';
 
 const PY = '/usr/bin/python3';
 const root = path.resolve(__dirname, '../..');
@@ -150,6 +155,28 @@ print(json.dumps(out))
     expect(city.labels).toHaveLength(35);
     expect(labelIds(city).get('tree')).toBe(21); // vegetation
     expect(readFileSync(path.join(tmp, 'coco-tiny', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
+  });
+
+  it('converted models are discovered by ModelRegistry and render through the server Generator (no z)', async () => {
+    const log = pino({ level: 'silent' });
+    const registry = new ModelRegistry(tmp, log);
+    expect(registry.list().map((m) => m.id).sort()).toEqual(['cityscapes-tiny', 'coco-tiny']);
+    const coco = registry.require('coco-tiny');
+    const info = modelInfo(coco);
+    expect(info).toMatchObject({ zDim: 0, size: [64, 64], preview: null });
+    expect(info.labels.aliases).toMatchObject({ sky: 'sky-other' });
+    expect(coco.labelNames.has('sky')).toBe(true); // strokes painted with our palette stay valid
+    expect(coco.labelNames.has('sky-other')).toBe(true);
+    // a landscape-palette stroke lands on the COCO-Stuff id, then renders without a z input
+    const strokes = [{ id: 's1', tool: 'clear', label: 'sky', size: 1, points: [], by: 'u' }] as unknown as Stroke[];
+    const map = rasterize(strokes, 64, 64, coco.labels);
+    expect(map.every((v) => v === 156)).toBe(true);
+    const gen = await Generator.open(coco, { providers: ['cpu'], threads: 1 }, log);
+    const rgb = await gen.run(map, new Float32Array(0));
+    expect(rgb.length).toBe(64 * 64 * 3);
+    await gen.close();
+    const city = registry.require('cityscapes-tiny');
+    expect(city.size).toEqual([128, 64]); // width x height, as the official 2:1 crop
   });
 
   it('refuses broken checkpoints with a clear message', () => {
