@@ -15,7 +15,6 @@ with reference.f32.
 """
 import json
 import os
-import subprocess
 import tempfile
 import sys
 
@@ -25,6 +24,8 @@ import torch.nn.functional as F
 from torch.nn.utils import spectral_norm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import convert  # noqa: E402
 
 FIXTURES = {
     # name: dataset, official input layout, tiny width; sizes kept small for a fast CPU test
@@ -32,6 +33,12 @@ FIXTURES = {
                       size=(64, 64), up='normal', edges='zero', seed=1),
     'cityscapes-tiny': dict(dataset='cityscapes', label_nc=35, dontcare=False, edge=True, ngf=1, nhidden=2,
                             size=(128, 64), up='more', edges='boundary', seed=2),
+    # made at test time only (not committed, to keep the repository small): the ADE20K input
+    # layout (don't-care, no edge channel) and a VAE-trained generator (fc Linear on z)
+    'ade20k-tiny': dict(dataset='ade20k', label_nc=150, dontcare=True, edge=False, ngf=1, nhidden=2,
+                        size=(64, 64), up='normal', edges='zero', seed=3, runtime=True),
+    'ade20k-vae-tiny': dict(dataset='ade20k', label_nc=150, dontcare=True, edge=False, ngf=1, nhidden=2,
+                            size=(64, 64), up='normal', edges='zero', seed=4, z_dim=16, runtime=True),
 }
 
 
@@ -73,7 +80,7 @@ class RefBlock(nn.Module):
 class RefGenerator(nn.Module):
     """Official generator without VAE: fc = 3x3 conv on the label map at the start grid."""
 
-    def __init__(self, input_nc, ngf, nhidden, size, up):
+    def __init__(self, input_nc, ngf, nhidden, size, up, z_dim=0):
         super().__init__()
         w, h = size
         self.n_up = {'normal': 5, 'more': 6}[up]
@@ -81,15 +88,22 @@ class RefGenerator(nn.Module):
         self.sw = w // 2 ** self.n_up
         self.sh = round(self.sw / (w / h))
         nf = ngf
-        self.fc = nn.Conv2d(input_nc, 16 * nf, 3, padding=1)
+        self.z_dim = z_dim
+        if z_dim:  # VAE mode: z -> Linear -> 16ngf x sh x sw
+            self.fc = nn.Linear(z_dim, 16 * nf * self.sh * self.sw)
+        else:
+            self.fc = nn.Conv2d(input_nc, 16 * nf, 3, padding=1)
         b = lambda i, o: RefBlock(i, o, input_nc, nhidden)  # noqa: E731
         self.head_0, self.G_middle_0, self.G_middle_1 = b(16 * nf, 16 * nf), b(16 * nf, 16 * nf), b(16 * nf, 16 * nf)
         self.up_0, self.up_1, self.up_2, self.up_3 = b(16 * nf, 8 * nf), b(8 * nf, 4 * nf), b(4 * nf, 2 * nf), b(2 * nf, nf)
         self.conv_img = nn.Conv2d(nf, 3, 3, padding=1)
 
-    def forward(self, seg):
+    def forward(self, seg, z=None):
         up = lambda t: F.interpolate(t, scale_factor=2, mode='nearest')  # noqa: E731
-        x = self.fc(F.interpolate(seg, size=(self.sh, self.sw)))
+        if self.z_dim:
+            x = self.fc(z).view(z.shape[0], -1, self.sh, self.sw)
+        else:
+            x = self.fc(F.interpolate(seg, size=(self.sh, self.sw)))
         x = up(self.head_0(x, seg))
         x = self.G_middle_0(x, seg)
         if self.up_mode == 'more':
@@ -133,24 +147,26 @@ def zero_edges(seg):
     return out
 
 
-def make(name, spec, out_dir):
+def make(name, spec, out_dir, keep_model=False):
     torch.manual_seed(spec['seed'])
     g = torch.Generator().manual_seed(spec['seed'])
     in_nc = spec['label_nc'] + spec['dontcare'] + spec['edge']
     w, h = spec['size']
-    G = RefGenerator(in_nc, spec['ngf'], spec['nhidden'], spec['size'], spec['up'])
+    z_dim = spec.get('z_dim', 0)
+    G = RefGenerator(in_nc, spec['ngf'], spec['nhidden'], spec['size'], spec['up'], z_dim)
     G.train()
     with torch.no_grad():  # power iteration + BN running statistics, as training leaves them
         for _ in range(3):
             G(official_input(random_labels(g, spec['label_nc'], spec['dontcare'], w, h, 2), spec['label_nc'],
-                             spec['dontcare'], spec['edge']))
+                             spec['dontcare'], spec['edge']), torch.randn(2, max(z_dim, 1), generator=g) if z_dim else None)
     G.eval()
     labels = random_labels(g, spec['label_nc'], spec['dontcare'], w, h)
     seg = official_input(labels, spec['label_nc'], spec['dontcare'], spec['edge'])
     if spec['edge'] and spec['edges'] == 'zero':
         seg = zero_edges(seg)
+    z = torch.randn(1, z_dim, generator=g) if z_dim else None
     with torch.no_grad():
-        ref = G(seg)
+        ref = G(seg, z)
     d = os.path.join(out_dir, name)
     os.makedirs(d, exist_ok=True)
     sd = G.state_dict()
@@ -159,24 +175,32 @@ def make(name, spec, out_dir):
     torch.save(sd, ckpt, _use_new_zipfile_serialization=False)
     labels.numpy().tofile(os.path.join(d, 'labels.u8'))
     ref.numpy().astype('float32').tofile(os.path.join(d, 'reference.f32'))
-    meta = {**spec, 'keys': len(sd), 'labels': [1, h, w], 'image': [1, 3, h, w],
+    if z is not None:
+        z.numpy().astype('float32').tofile(os.path.join(d, 'z.f32'))
+    meta = {**spec, 'keys': len(sd), 'labels': [1, h, w], 'image': [1, 3, h, w], 'z': [1, z_dim] if z_dim else None,
             'parameters': sum(p.numel() for p in G.parameters()),
             'convert': ['--dataset', spec['dataset'], '--size', str(w), str(h), '--upsampling', spec['up'],
                         '--edges', spec['edges']]}
     with open(os.path.join(d, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=1)
-    # convert here too, as a check that the fixture and the converter agree
-    tmp = tempfile.mkdtemp(prefix='spade-official-')
-    subprocess.run([sys.executable, os.path.join(HERE, 'convert.py'), '--checkpoint', ckpt, '--out', tmp,
-                    '--id', name] + meta['convert'][:], check=True)
+    # convert too: a check that fixture and converter agree (kept in <fixture>/model with --convert)
+    tmp = os.path.join(d, 'model') if keep_model else tempfile.mkdtemp(prefix='spade-official-')
+    if convert.main(['--checkpoint', ckpt, '--out', tmp, '--id', name] + meta['convert']) != 0:
+        raise SystemExit(f'{name}: convert.py refused the fixture')
     print(name, len(sd), 'keys', os.path.getsize(ckpt), 'bytes', meta['parameters'], 'parameters')
 
 
 def main():
+    import argparse
+    p = argparse.ArgumentParser()
+    p.add_argument('--out', default=os.path.join(HERE, 'fixtures'))
+    p.add_argument('--only', nargs='*', help='fixture names (default: the committed ones)')
+    p.add_argument('--convert', action='store_true', help='keep the converted model in <out>/<name>/model')
+    a = p.parse_args()
     torch.set_num_threads(1)
-    out = os.path.join(HERE, 'fixtures')
-    for name, spec in FIXTURES.items():
-        make(name, spec, out)
+    names = a.only or [n for n, spec in FIXTURES.items() if not spec.get('runtime')]
+    for name in names:
+        make(name, FIXTURES[name], a.out, a.convert)
 
 
 if __name__ == '__main__':

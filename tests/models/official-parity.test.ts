@@ -61,23 +61,6 @@ describe.skipIf(!hasTorch)('official SPADE checkpoints -> ONNX', () => {
     const legacy = readFileSync(path.join(coco, 'latest_net_G.pth'));
     writeFileSync(path.join(tmp, 'cut.pth'), legacy.subarray(0, Math.floor(legacy.length / 2)));
     writeFileSync(path.join(tmp, 'text.pth'), 'not a checkpoint\n');
-    const made = await py(['-c', `
-import torch, sys
-sd = torch.load(sys.argv[1], map_location='cpu')
-del sd['up_1.norm_0.mlp_gamma.weight']
-torch.save(sd, sys.argv[2] + '/missing.pth')
-torch.save({'layer1.0.weight': torch.zeros(2)}, sys.argv[2] + '/unknown.pth')
-torch.save([1, 2, 3], sys.argv[2] + '/list.pth')
-data = open(sys.argv[2] + '/missing.pth', 'rb').read()
-open(sys.argv[2] + '/cut-zip.pth', 'wb').write(data[: len(data) * 2 // 3])
-`, path.join(coco, 'latest_net_G.pth'), tmp]);
-    expect(made.status, made.stderr).toBe(0);
-    const jobs: Array<Promise<void>> = [];
-    for (const name of ['coco-tiny', 'cityscapes-tiny']) {
-      const meta = JSON.parse(readFileSync(path.join(fixtures, name, 'meta.json'), 'utf8'));
-      jobs.push(py([convert, '--checkpoint', path.join(fixtures, name, 'latest_net_G.pth'), '--out', path.join(tmp, name), ...meta.convert])
-        .then((r) => void (converted[name] = r)));
-    }
     const bad: Record<string, string[]> = {
       truncated: ['--checkpoint', path.join(tmp, 'cut.pth'), '--dataset', 'coco'],
       truncatedZip: ['--checkpoint', path.join(tmp, 'cut-zip.pth'), '--dataset', 'coco'],
@@ -89,27 +72,59 @@ open(sys.argv[2] + '/cut-zip.pth', 'wb').write(data[: len(data) * 2 // 3])
       noFile: ['--checkpoint', path.join(tmp, 'nope.pth'), '--dataset', 'coco'],
     };
     for (const [key, args] of Object.entries(bad)) args.push('--out', path.join(tmp, `out-${key}`));
-    // one CLI refusal end to end; the rest through convert.main() in one process (one torch import)
+    const convertArgs = (name: string) => {
+      const meta = JSON.parse(readFileSync(path.join(fixtures, name, 'meta.json'), 'utf8'));
+      return ['--checkpoint', path.join(fixtures, name, 'latest_net_G.pth'), '--out', path.join(tmp, name), ...meta.convert];
+    };
     const { truncated, ...rest } = bad;
-    jobs.push(py([convert, ...truncated]).then((r) => void (refusals.truncated = r)));
-    jobs.push(py(['-c', `
+    // End to end through the CLI: one conversion and one refusal. The rest runs in one Python
+    // process (one torch import, the test stays fast on a busy machine) through convert.main():
+    // the other refusals, the cityscapes conversion, and the ADE20K + VAE fixtures, which are
+    // made at test time (not committed).
+    const jobs = [
+      py([convert, ...convertArgs('coco-tiny')]).then((r) => void (converted['coco-tiny'] = r)),
+      py([convert, ...truncated]).then((r) => void (refusals.truncated = r)),
+      py(['-c', `
 import contextlib, io, json, sys
-sys.path.insert(0, sys.argv[1])
-import convert
+import torch
+here, tmp, coco, jobs = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+sys.path.insert(0, here)
+import convert, make_fixture
+sd = torch.load(coco, map_location='cpu')
+del sd['up_1.norm_0.mlp_gamma.weight']
+torch.save(sd, tmp + '/missing.pth')
+torch.save({'layer1.0.weight': torch.zeros(2)}, tmp + '/unknown.pth')
+torch.save([1, 2, 3], tmp + '/list.pth')
+data = open(tmp + '/missing.pth', 'rb').read()
+open(tmp + '/cut-zip.pth', 'wb').write(data[: len(data) * 2 // 3])
 out = {}
-for key, args in json.loads(sys.argv[2]).items():
+def run(key, fn):
     err = io.StringIO()
     try:
-        with contextlib.redirect_stderr(err):
-            status = convert.main(args)
-    except BaseException as e:  # an uncaught exception is a failure of the clear-message contract
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            status = fn()
+    except BaseException as e:  # an uncaught exception breaks the clear-message contract
         status, err = 1, io.StringIO(f'Traceback: {type(e).__name__}: {e}')
     out[key] = {'status': status, 'stdout': '', 'stderr': err.getvalue()}
+for key, args in jobs['refuse'].items():
+    run('refuse:' + key, lambda: convert.main(args))
+run('cityscapes-tiny', lambda: convert.main(jobs['cityscapes']))
+def runtime():
+    for name in ('ade20k-tiny', 'ade20k-vae-tiny'):
+        make_fixture.make(name, make_fixture.FIXTURES[name], tmp + '/runtime', keep_model=True)
+    return 0
+run('runtime', runtime)
 print(json.dumps(out))
-`, path.dirname(convert), JSON.stringify(rest)]).then((r) => {
-      expect(r.status, r.stderr).toBe(0);
-      Object.assign(refusals, JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}'));
-    }));
+`, path.dirname(convert), tmp, path.join(coco, 'latest_net_G.pth'), JSON.stringify({ refuse: rest, cityscapes: convertArgs('cityscapes-tiny') })])
+        .then((r) => {
+          expect(r.status, r.stderr).toBe(0);
+          const results = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, Run>;
+          for (const [key, value] of Object.entries(results)) {
+            if (key.startsWith('refuse:')) refusals[key.slice('refuse:'.length)] = value;
+            else converted[key] = value;
+          }
+        }),
+    ];
     await Promise.all(jobs);
   }, 90_000);
 
@@ -117,22 +132,38 @@ print(json.dumps(out))
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  for (const name of ['coco-tiny', 'cityscapes-tiny']) {
-    it(`${name}: onnxruntime-node matches the official-layout PyTorch module (<= 1e-3)`, async () => {
-      const run = converted[name];
+  const cases = [
+    { name: 'coco-tiny', run: 'coco-tiny', fixture: () => path.join(fixtures, 'coco-tiny'), model: () => path.join(tmp, 'coco-tiny') },
+    { name: 'cityscapes-tiny', run: 'cityscapes-tiny', fixture: () => path.join(fixtures, 'cityscapes-tiny'), model: () => path.join(tmp, 'cityscapes-tiny') },
+    { name: 'ade20k-tiny', run: 'runtime', fixture: () => path.join(tmp, 'runtime/ade20k-tiny'), model: () => path.join(tmp, 'runtime/ade20k-tiny/model') },
+    { name: 'ade20k-vae-tiny', run: 'runtime', fixture: () => path.join(tmp, 'runtime/ade20k-vae-tiny'), model: () => path.join(tmp, 'runtime/ade20k-vae-tiny/model') },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: onnxruntime-node matches the official-layout PyTorch module (<= 1e-3)`, async () => {
+      const run = converted[c.run];
       expect(run.status, run.stderr).toBe(0);
-      const meta = JSON.parse(readFileSync(path.join(fixtures, name, 'meta.json'), 'utf8'));
+      const fx = c.fixture();
+      const meta = JSON.parse(readFileSync(path.join(fx, 'meta.json'), 'utf8'));
       expect(meta.keys).toBe(234); // the official key count
-      const dir = path.join(tmp, name);
+      const dir = c.model();
       const manifest = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
-      expect(manifest).toMatchObject({ kind: 'spade', zDim: 0, size: [meta.size[0], meta.size[1]], generator: 'generator.onnx' });
+      const zDim = meta.z ? meta.z[1] : 0;
+      expect(manifest).toMatchObject({ kind: 'spade', zDim, size: [meta.size[0], meta.size[1]], generator: 'generator.onnx' });
       const session = await ort.InferenceSession.create(path.join(dir, 'generator.onnx'), { executionProviders: ['cpu'] });
-      expect(session.inputNames).toEqual(['labels']); // released checkpoints have no VAE: no z
-      const labels = new Uint8Array(readFileSync(path.join(fixtures, name, 'labels.u8')));
-      const out = await session.run({ labels: new ort.Tensor('uint8', labels, meta.labels) });
+      // released checkpoints have no VAE: no z; a VAE-trained one takes z
+      expect(session.inputNames).toEqual(zDim ? ['labels', 'z'] : ['labels']);
+      const labels = new Uint8Array(readFileSync(path.join(fx, 'labels.u8')));
+      const feeds: Record<string, ort.Tensor> = { labels: new ort.Tensor('uint8', labels, meta.labels) };
+      if (zDim) {
+        feeds.z = new ort.Tensor('float32', f32(path.join(fx, 'z.f32')), meta.z);
+        const presets = JSON.parse(readFileSync(path.join(dir, 'presets.json'), 'utf8'));
+        expect(presets.length).toBeGreaterThan(0);
+        for (const p of presets) expect(p.z).toHaveLength(zDim);
+      }
+      const out = await session.run(feeds);
       expect(out.image.dims).toEqual(meta.image);
       const got = out.image.data as Float32Array;
-      const want = f32(path.join(fixtures, name, 'reference.f32'));
+      const want = f32(path.join(fx, 'reference.f32'));
       expect(got.length).toBe(want.length);
       let diff = 0;
       for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(got[i] - want[i]));
