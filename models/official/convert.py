@@ -250,16 +250,25 @@ def label_set(ds, model_id):
     with open(os.path.join(HERE, 'datasets', 'aliases.json')) as f:
         aliases = json.load(f)[ds]  # our palette name -> dataset class name
     with open(os.path.join(ROOT, 'models', 'landscape', 'labels.json')) as f:
-        ours = {l['name']: l['color'] for l in json.load(f)['labels']}
+        ours = {l['name']: l['color'] for l in json.load(f)['labels']}  # insertion order = our palette order
     names = read_dataset_labels(ds)
+    real = {n for n, _ in names}
     labels = []
     for i, (name, rgb) in enumerate(names):
         if rgb is None:
             # classes our palette maps onto keep our colours, so the canvas looks the same after a switch
-            src = next((a for a, t in aliases.items() if t == name), name)
+            src = name if name in ours else next((a for a, t in aliases.items() if t == name), name)
             rgb = tuple(ours[src]) if src in ours else voc_color(i + 1)
         labels.append({'id': i, 'name': name, 'color': list(rgb)})
-    real = {n for n, _ in names}
+    # The canvas palette lists labels in file order (keys 1-9, 0 pick the first ten): put the
+    # classes our palette maps onto first, in our order, then the rest by id. Ids are explicit.
+    first = []
+    for name in ours:
+        target = aliases.get(name, name)
+        if target in real and target not in first:
+            first.append(target)
+    rank = {n: k for k, n in enumerate(first)}
+    labels.sort(key=lambda l: (rank.get(l['name'], len(rank)), l['id']))
     aliases = {a: t for a, t in aliases.items() if a not in real}
     return {'id': model_id, 'background': DATASETS[ds]['background'], 'labels': labels, 'aliases': aliases}
 

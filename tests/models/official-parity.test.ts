@@ -180,6 +180,9 @@ print(json.dumps(out))
     const want = { sea: 154, clouds: 105, dirt: 110, bush: 96, grass: 123, mountain: 134, road: 148, sky: 156, tree: 168, flower: 118, fog: 119, hill: 126, river: 147, snow: 158 };
     for (const [name, id] of Object.entries(want)) expect(ids.get(name), name).toBe(id);
     expect(set.background).toBe('sky-other');
+    // palette order: the classes our palette maps onto first (keys 1-9 stay useful), in our order
+    expect(set.labels.slice(0, 4).map((l) => l.name)).toEqual(['sky-other', 'clouds', 'sea', 'river']);
+    expect(set.labels.find((l) => l.name === 'sky-other')?.color).toEqual([118, 183, 236]); // our sky colour
     const landscape = parseLabelSet(JSON.parse(readFileSync(path.join(root, 'models/landscape/labels.json'), 'utf8')));
     for (const l of landscape.labels) expect(ids.has(l.name), `${l.name} has no COCO-Stuff class`).toBe(true);
     const city = parseLabelSet(JSON.parse(readFileSync(path.join(tmp, 'cityscapes-tiny', 'labels.json'), 'utf8')));
