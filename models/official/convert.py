@@ -273,7 +273,7 @@ def label_set(ds, model_id):
     return {'id': model_id, 'background': DATASETS[ds]['background'], 'labels': labels, 'aliases': aliases}
 
 
-def export(graph, path, size, use_vae, z_dim):
+def export(graph, path, size, use_vae, z_dim, fp16=False):
     import warnings
     import torch
     # tracing notes about Python-side shape arithmetic (fixed sizes by design) are noise here
@@ -284,9 +284,13 @@ def export(graph, path, size, use_vae, z_dim):
     args = (labels, torch.zeros(1, z_dim)) if use_vae else (labels,)
     names = ['labels', 'z'] if use_vae else ['labels']
     axes = {n: {0: 'N'} for n in names + ['image']}
+    if fp16:  # weights stored as float16 + Cast (half the file, ~195 MB for COCO); math stays fp32
+        sys.path.insert(0, os.path.join(ROOT, 'models', 'export'))
+        from onnx_export import to_half_storage
+        to_half_storage(graph.G)
     with torch.no_grad():
         torch.onnx.export(graph, args, path, opset_version=13, input_names=names, output_names=['image'],
-                          dynamic_axes=axes, do_constant_folding=True)
+                          dynamic_axes=axes, do_constant_folding=not fp16)
 
 
 def convert(a):
@@ -307,10 +311,11 @@ def convert(a):
     upsampling = a.upsampling or ds['upsampling']
     G = build_generator(sd, a.checkpoint, a.dataset, layout, size, upsampling)
     edges = a.edges or ds['edges']
+    n = sum(p.numel() for p in G.parameters())  # before --fp16 turns them into buffers
     graph = make_graph(G, ds['label_nc'], ds['dontcare'], ds['edge'], edges, layout['use_vae'])
     model_id = a.id or os.path.basename(os.path.normpath(a.out))
     os.makedirs(a.out, exist_ok=True)
-    export(graph, os.path.join(a.out, 'generator.onnx'), size, layout['use_vae'], layout['z_dim'])
+    export(graph, os.path.join(a.out, 'generator.onnx'), size, layout['use_vae'], layout['z_dim'], a.fp16)
     labels = label_set(a.dataset, model_id)
     with open(os.path.join(a.out, 'labels.json'), 'w') as f:
         json.dump(labels, f, indent=1)
@@ -326,14 +331,13 @@ def convert(a):
         manifest['presets'] = 'presets.json'
     manifest['official'] = {'dataset': a.dataset, 'ngf': layout['ngf'], 'nhidden': layout['nhidden'],
                             'inputChannels': layout['input_nc'], 'upsampling': 'most' if layout['most'] else upsampling,
-                            'edges': edges if ds['edge'] else None, 'vae': layout['use_vae'],
+                            'edges': edges if ds['edge'] else None, 'vae': layout['use_vae'], 'fp16Weights': a.fp16,
                             'licence': 'NVIDIA SPADE weights, CC BY-NC-SA 4.0: do not redistribute'}
     with open(os.path.join(a.out, 'model.json'), 'w') as f:
         json.dump(manifest, f, indent=1)
     # NVIDIA's licence forbids redistribution: keep the converted model out of git entirely
     with open(os.path.join(a.out, '.gitignore'), 'w') as f:
         f.write('# converted from an official SPADE checkpoint (CC BY-NC-SA 4.0): never commit\n*\n')
-    n = sum(p.numel() for p in G.parameters())
     print(json.dumps({'out': a.out, 'parameters': n, **manifest['official'], 'size': list(size),
                       'onnx_mib': round(os.path.getsize(os.path.join(a.out, 'generator.onnx')) / 2 ** 20, 2)}))
 
@@ -348,6 +352,7 @@ def main(argv=None):
     p.add_argument('--size', type=int, nargs=2, metavar=('W', 'H'), help='override the dataset size')
     p.add_argument('--upsampling', choices=['normal', 'more', 'most'], help="override (cityscapes 'more')")
     p.add_argument('--edges', choices=['zero', 'boundary'], help='instance-edge channel for stroke maps')
+    p.add_argument('--fp16', action='store_true', help='store weights as float16 (half the file)')
     a = p.parse_args(argv)
     try:
         convert(a)
