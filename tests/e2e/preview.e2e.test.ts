@@ -58,8 +58,10 @@ describe('instant preview in the browser', () => {
     await expect.poll(() => b.getByTestId('preview-diagnostics').getAttribute('data-backend'), { timeout: 60_000 }).toMatch(/^(wasm|webgl|webgpu)$/);
     await expect.poll(() => previewVersion(b), { timeout: 10_000 }).toBe(await previewVersion(a));
     const bBefore = await previewPixels(b);
+    const aBefore = await previewVersion(a);
     await a.locator('[data-label="tree"]').click();
     await drag(a, [0.2, 0.2], [0.4, 0.5]);
+    await expect.poll(() => previewVersion(a), { timeout: 10_000 }).toBeGreaterThan(aBefore);
     await expect.poll(() => previewVersion(b), { timeout: 10_000 }).toBe(await previewVersion(a));
     expect(await previewPixels(b)).not.toEqual(bBefore);
   });
