@@ -81,6 +81,8 @@ function ago(iso: string, now: number): string {
 export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: PublicUser; onStyle?: (style: StyleInfo, z: number[]) => void }) {
   const { state, connected, send } = useVotes(roomId);
   const [styles, setStyles] = useState<StyleInfo[]>([]);
+  // Models without a style encoder (e.g. some official checkpoints) offer presets only.
+  const [canUpload, setCanUpload] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [picking, setPicking] = useState(false);
@@ -89,7 +91,10 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
 
   const loadStyles = useCallback(async () => {
     const res = await fetch(`/api/rooms/${roomId}/styles`);
-    if (res.ok) setStyles(((await res.json()) as { styles: StyleInfo[] }).styles);
+    if (!res.ok) return;
+    const body = (await res.json()) as { styles: StyleInfo[]; canUpload: boolean };
+    setStyles(body.styles);
+    setCanUpload(body.canUpload);
   }, [roomId]);
 
   useEffect(() => void loadStyles(), [loadStyles]);
@@ -237,9 +242,11 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
                   <span>{s.name}</span>
                 </button>
               ))}
-              {proposable.length === 0 && <p className="muted small">Every style is already in play.</p>}
+              {proposable.length === 0 && (
+                <p className="muted small">{styles.length === 0 ? 'This model ships no style presets.' : 'Every style is already in play.'}</p>
+              )}
             </div>
-            <label className={`upload${busy === 'upload' ? ' busy' : ''}`}>
+            {canUpload && <label className={`upload${busy === 'upload' ? ' busy' : ''}`}>
               <input
                 ref={file}
                 type="file"
@@ -252,7 +259,7 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
                 data-testid="style-upload"
               />
               {busy === 'upload' ? 'Encoding your picture…' : 'Upload a photo as a style (≤ 5 MB)'}
-            </label>
+            </label>}
           </>
         )}
       </div>

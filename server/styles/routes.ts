@@ -93,7 +93,7 @@ export function styleRoutes(deps: {
     // Everything proposable in the room plus the vote state (also pushed over socket.io).
     ['GET', /^\/api\/rooms\/([^/]+)\/styles$/, async (_req, res, [roomId]) => {
       const model = await roomModel(roomId);
-      sendJson(res, 200, { styles: await deps.catalog.list(roomId, model), vote: await deps.voting.state(roomId) });
+      sendJson(res, 200, { styles: await deps.catalog.list(roomId, model), canUpload: model.encoderPath !== null, vote: await deps.voting.state(roomId) });
     }],
     // Raw image body (Content-Type image/*), optional ?name=. Returns the new custom style.
     ['POST', /^\/api\/rooms\/([^/]+)\/styles\/upload$/, async (req, res, [roomId]) => {
