@@ -5,7 +5,7 @@
 
 A preset's z is the style encoder's mean mu over procedural images rendered in that style
 (the generator's style space is what the encoder learned, so averaging mu gives a typical
-code for the style). Thumbnails are the server generator's render of the lake_mountains
+code for the style), rescaled to the average length of the individual codes. Thumbnails are the server generator's render of the lake_mountains
 fixture with that z. Grids: rows = fixtures, columns = label map + renders in several presets.
 """
 import argparse
@@ -67,7 +67,11 @@ def main():
             for k in range(0, a.n, 8):
                 _, img, _ = make_batch(90_000 + 100 * i + k, 8, 256, 256, style=style)
                 mus.append(E(img)[0])
-            z = torch.cat(mus).mean(0, keepdim=True)
+            mus = torch.cat(mus)
+            # the mean of many codes shrinks towards the prior mean (a generic style); keep its
+            # direction but give it the typical length of a single image's code
+            z = mus.mean(0, keepdim=True)
+            z = z * (mus.norm(dim=1).mean() / z.norm())
             zs[pid] = z
             out = G(seg_of(thumb_lab), z)
             to_png((F.interpolate(out, size=(128, 128), mode='area')[0] + 1) / 2, os.path.join(a.out, 'presets', pid + '.png'))
