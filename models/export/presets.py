@@ -43,6 +43,30 @@ def seg_of(lab):
     return F.one_hot(lab, NUM_CLASSES).permute(0, 3, 1, 2).float()
 
 
+def write_server_files(a, G, E, cfg, S, presets, zs, fx):
+    with open(os.path.join(a.out, 'presets.json'), 'w') as f:
+        json.dump(presets, f)
+    with open(os.path.join(a.out, 'model.json'), 'w') as f:
+        json.dump({'id': 'landscape', 'name': 'Landscape SPADE', 'kind': 'spade', 'size': [S, S], 'zDim': cfg['z_dim'],
+                   'labels': 'labels.json', 'generator': 'generator.onnx', 'encoder': 'style_encoder.onnx',
+                   'presets': 'presets.json', 'default': True}, f, indent=1)
+    rows = []
+    for n, lab in fx.items():
+        row = [colorize(lab[None])[0]]
+        for sid in GRID_STYLES:
+            row.append((G(seg_of(lab[None]), zs[sid])[0] + 1) / 2)
+        rows.append(row)
+    to_png(grid(rows), os.path.join(a.out, 'samples', 'fixtures.png'))
+    # random z on procedural (held-out seed) layouts: what unseen styles look like
+    lab, img, _ = make_batch(777_777, 6, S, S)
+    zr = torch.randn(6, cfg['z_dim'], generator=torch.Generator().manual_seed(5))
+    out_r = G(seg_of(lab), zr)
+    mu, _ = E(img)
+    out_e = G(seg_of(lab), mu)
+    rows = [[colorize(lab)[i], (img[i] + 1) / 2, (out_e[i] + 1) / 2, (out_r[i] + 1) / 2] for i in range(6)]
+    to_png(grid(rows), os.path.join(a.out, 'samples', 'procedural.png'))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--run', default=os.path.join(ROOT, 'models', 'train', 'runs', 'server'))
@@ -50,6 +74,7 @@ def main():
     p.add_argument('--preview-run', default='')
     p.add_argument('--preview-out', default=os.path.join(ROOT, 'models', 'landscape-preview'))
     p.add_argument('--n', type=int, default=24, help='images per preset')
+    p.add_argument('--preview-only', action='store_true', help='only the preview grid (after distillation)')
     p.add_argument('--render-size', type=int, default=0, help='render internally at this size, upsample')
     p.add_argument('--which', default='G_ema', help='G_ema (EMA weights) or G (raw); short runs: EMA lags')
     a = p.parse_args()
@@ -73,31 +98,14 @@ def main():
             z = mus.mean(0, keepdim=True)
             z = z * (mus.norm(dim=1).mean() / z.norm())
             zs[pid] = z
+            if a.preview_only:
+                continue
             out = G(seg_of(thumb_lab), z)
             to_png((F.interpolate(out, size=(128, 128), mode='area')[0] + 1) / 2, os.path.join(a.out, 'presets', pid + '.png'))
             presets.append({'id': pid, 'name': name, 'z': [round(float(v), 6) for v in z[0]],
                             'thumbnail': f'presets/{pid}.png'})
-        with open(os.path.join(a.out, 'presets.json'), 'w') as f:
-            json.dump(presets, f)
-        with open(os.path.join(a.out, 'model.json'), 'w') as f:
-            json.dump({'id': 'landscape', 'name': 'Landscape SPADE', 'kind': 'spade', 'size': [S, S], 'zDim': cfg['z_dim'],
-                       'labels': 'labels.json', 'generator': 'generator.onnx', 'encoder': 'style_encoder.onnx',
-                       'presets': 'presets.json', 'default': True}, f, indent=1)
-        rows = []
-        for n, lab in fx.items():
-            row = [colorize(lab[None])[0]]
-            for sid in GRID_STYLES:
-                row.append((G(seg_of(lab[None]), zs[sid])[0] + 1) / 2)
-            rows.append(row)
-        to_png(grid(rows), os.path.join(a.out, 'samples', 'fixtures.png'))
-        # random z on procedural (held-out seed) layouts: what unseen styles look like
-        lab, img, _ = make_batch(777_777, 6, S, S)
-        zr = torch.randn(6, cfg['z_dim'], generator=torch.Generator().manual_seed(5))
-        out_r = G(seg_of(lab), zr)
-        mu, _ = E(img)
-        out_e = G(seg_of(lab), mu)
-        rows = [[colorize(lab)[i], (img[i] + 1) / 2, (out_e[i] + 1) / 2, (out_r[i] + 1) / 2] for i in range(6)]
-        to_png(grid(rows), os.path.join(a.out, 'samples', 'procedural.png'))
+        if not a.preview_only:
+            write_server_files(a, G, E, cfg, S, presets, zs, fx)
         if a.preview_run:
             P, _, pcfg, _ = load_run(a.preview_run)
             ps = pcfg['size']
