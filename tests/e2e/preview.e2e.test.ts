@@ -2,26 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createRoom, startServer, type TestServer } from '../helpers/server';
 import { launchBrowser } from '../helpers/browser';
-
-async function openRoom(browser: Browser, url: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-  await page.goto(url);
-  await page.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
-  return page;
-}
+import { openRoom, paint } from '../helpers/roomPage';
 
 const previewVersion = async (page: Page) => Number((await page.getByTestId('preview-canvas').getAttribute('data-version')) ?? -1);
 
 const previewPixels = (page: Page) =>
   page.getByTestId('preview-canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
-
-async function drag(page: Page, from: [number, number], to: [number, number]) {
-  const box = (await page.getByTestId('paint-canvas').boundingBox())!;
-  await page.mouse.move(box.x + from[0] * box.width, box.y + from[1] * box.height);
-  await page.mouse.down();
-  await page.mouse.move(box.x + to[0] * box.width, box.y + to[1] * box.height, { steps: 6 });
-  await page.mouse.up();
-}
 
 describe('instant preview in the browser', () => {
   let server: TestServer;
@@ -48,7 +34,7 @@ describe('instant preview in the browser', () => {
     const v0 = await previewVersion(a);
 
     await a.locator('[data-label="sea"]').click();
-    await drag(a, [0.05, 0.75], [0.95, 0.8]);
+    await paint(a, [[0.05, 0.75], [0.95, 0.8]]);
     await expect.poll(() => previewVersion(a), { timeout: 5000 }).toBeGreaterThan(v0);
     expect(await previewPixels(a)).not.toEqual(before);
 
@@ -60,7 +46,7 @@ describe('instant preview in the browser', () => {
     const bBefore = await previewPixels(b);
     const aBefore = await previewVersion(a);
     await a.locator('[data-label="tree"]').click();
-    await drag(a, [0.2, 0.2], [0.4, 0.5]);
+    await paint(a, [[0.2, 0.2], [0.4, 0.5]]);
     await expect.poll(() => previewVersion(a), { timeout: 10_000 }).toBeGreaterThan(aBefore);
     await expect.poll(() => previewVersion(b), { timeout: 10_000 }).toBe(await previewVersion(a));
     expect(await previewPixels(b)).not.toEqual(bBefore);

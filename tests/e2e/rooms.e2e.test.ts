@@ -2,24 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createRoom, startServer, type TestServer } from '../helpers/server';
 import { launchBrowser } from '../helpers/browser';
-
-async function openRoom(browser: Browser, url: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
-  return page;
-}
-
-/** Drags the mouse across the canvas along canvas-relative fractions. */
-async function paint(page: Page, path: Array<[number, number]>): Promise<void> {
-  const box = (await page.getByTestId('paint-canvas').boundingBox())!;
-  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height] as const;
-  await page.mouse.move(...at(path[0]));
-  await page.mouse.down();
-  for (const p of path.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
-  await page.mouse.up();
-}
+import { mapHash, openRoom, paint } from '../helpers/roomPage';
 
 /** RGB of the label map at a canvas-relative position. */
 const colorAt = (page: Page, fx: number, fy: number) =>
@@ -31,8 +14,6 @@ const colorAt = (page: Page, fx: number, fy: number) =>
 const SKY = [118, 183, 236];
 const SEA = [28, 84, 168];
 const TREE = [28, 108, 46];
-
-const mapHash = (page: Page) => page.getByTestId('map-hash').getAttribute('data-hash');
 
 /** Hash of the label map's pixels, read back from the canvas itself. */
 const pixelHash = (page: Page) =>

@@ -3,27 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { createRoom, startServer, type TestServer } from '../helpers/server';
 import { launchBrowser } from '../helpers/browser';
-
-/** Each page gets its own browser context, i.e. its own identity cookie: two different people. */
-async function openRoom(browser: Browser, url: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
-  return page;
-}
-
-const mapHash = (page: Page) => page.getByTestId('map-hash').getAttribute('data-hash');
-
-/** Drags the mouse across the canvas along canvas-relative fractions. */
-async function paint(page: Page, path: Array<[number, number]>): Promise<void> {
-  const box = (await page.getByTestId('paint-canvas').boundingBox())!;
-  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height] as const;
-  await page.mouse.move(...at(path[0]));
-  await page.mouse.down();
-  for (const p of path.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
-  await page.mouse.up();
-}
+import { mapHash, openRoom, paint } from '../helpers/roomPage';
 
 describe('style votes and the gallery in the browser', () => {
   let server: TestServer;

@@ -1,0 +1,23 @@
+import type { Browser, Page } from 'playwright-core';
+
+/** Opens a room in a fresh browser context (its own identity cookie: a different person) and waits for sync. */
+export async function openRoom(browser: Browser, url: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
+  return page;
+}
+
+/** Drags the mouse across the canvas along canvas-relative fractions. */
+export async function paint(page: Page, path: Array<[number, number]>): Promise<void> {
+  const box = (await page.getByTestId('paint-canvas').boundingBox())!;
+  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+  await page.mouse.move(...at(path[0]));
+  await page.mouse.down();
+  for (const p of path.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
+  await page.mouse.up();
+}
+
+/** FNV-1a hash of the label map, as the room page publishes it. */
+export const mapHash = (page: Page) => page.getByTestId('map-hash').getAttribute('data-hash');
