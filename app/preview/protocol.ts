@@ -13,5 +13,5 @@ export type FromWorker =
   | { type: 'progress'; loaded: number; total: number }
   /** Sent when the first backend is ready, and again if a faster one is found afterwards. */
   | { type: 'ready'; backend: PreviewBackend; timings: BackendTimings; loadMs: number; bytes: number; size: [number, number] }
-  | { type: 'frame'; id: number; rgba: Uint8ClampedArray; width: number; height: number; ms: number }
+  | { type: 'frame'; id: number; rgba: Uint8ClampedArray<ArrayBuffer>; width: number; height: number; ms: number }
   | { type: 'error'; message: string };

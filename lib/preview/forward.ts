@@ -4,6 +4,14 @@
 // Weights: models/landscape-preview/tfjs/model.json, tfjs's own weights-manifest format with
 // uint8-quantised tensors, written by models/export/tfjs_export.py. Conv weights are stored
 // [kh,kw,in,out] (NHWC convs), the fc weight [in,out], BatchNorm folded to scale/shift.
+//
+// The stored weights mirror the PyTorch modules; at load time they are refolded for speed
+// (same function up to float rounding):
+// - each normalisation's BatchNorm scale/shift and the `1 +` of `1 + gamma` go into its
+//   gamma/beta weights, so a SPADE/CLADE layer is x * gamma' + beta' (see foldNorm);
+// - biases and the ReLU go into fused convs; the label map at each resolution is made once.
+// Concatenating convs (all mlp_shared of a block, gamma with beta) was measured slower on wasm:
+// splitting the result along channels copies, and costs more than the saved kernel calls.
 import * as tf from '@tensorflow/tfjs';
 
 export interface PreviewConfig {
@@ -17,6 +25,12 @@ export interface PreviewConfig {
   numUp: number;
   blocks: string[];
   learnedShortcut: Record<string, boolean>;
+  /**
+   * 'spade' (default): gamma/beta from 3x3 convs over the label map (mlp_shared -> mlp_gamma /
+   * mlp_beta). 'clade': gamma/beta looked up per class ([labelNc, C] tables `gamma`, `beta`),
+   * models/spade/clade.py.
+   */
+  norm?: 'spade' | 'clade';
 }
 
 export interface PreviewModelJson {
@@ -28,16 +42,42 @@ export interface PreviewModelJson {
 /** Fetches one weights file named in the manifest (relative path) as bytes. */
 export type WeightLoader = (path: string) => Promise<ArrayBuffer>;
 
+interface Conv {
+  filter: tf.Tensor4D;
+  bias?: tf.Tensor1D;
+}
+
+/** A SPADE/CLADE layer folded to x * gamma' + beta' (see foldNorm). */
+type Norm =
+  /** SPADE: gamma', beta' are convs over relu(mlp_shared(label map)). */
+  | { kind: 'spade'; shared: Conv; gamma: Conv; beta: Conv }
+  /** CLADE: gamma', beta' are per-class tables, stored as 1x1 convs [1,1,labelNc,C] over the
+   * one-hot map (the lookup as a matmul: tf.gather was 10x slower on wasm). */
+  | { kind: 'clade'; gamma: Conv; beta: Conv };
+
+interface Block {
+  norm0: Norm;
+  norm1: Norm;
+  normS?: Norm;
+  conv0: Conv;
+  conv1: Conv;
+  convS?: Conv;
+}
+
 export class PreviewGenerator {
   readonly config: PreviewConfig;
-  private readonly w: tf.NamedTensorMap;
+  private readonly fc: { weight: tf.Tensor2D; bias: tf.Tensor1D };
+  private readonly blocks: Map<string, Block>;
+  private readonly convImg: Conv;
 
-  constructor(json: PreviewModelJson, weights: tf.NamedTensorMap) {
-    this.config = json.config;
-    this.w = weights;
+  private constructor(config: PreviewConfig, fc: { weight: tf.Tensor2D; bias: tf.Tensor1D }, blocks: Map<string, Block>, convImg: Conv) {
+    this.config = config;
+    this.fc = fc;
+    this.blocks = blocks;
+    this.convImg = convImg;
   }
 
-  /** Decode the (uint8-quantised) weights listed in the manifest into tensors. */
+  /** Decode the (uint8-quantised) weights listed in the manifest into tensors, then fold them. */
   static async load(json: PreviewModelJson, loader: WeightLoader): Promise<PreviewGenerator> {
     const all: tf.NamedTensorMap = {};
     for (const group of json.weightsManifest) {
@@ -51,38 +91,69 @@ export class PreviewGenerator {
       }
       Object.assign(all, tf.io.decodeWeights(joined.buffer, group.weights));
     }
-    return new PreviewGenerator(json, all);
+    try {
+      return PreviewGenerator.fold(json.config, all);
+    } finally {
+      tf.dispose(all);
+    }
   }
 
-  private t(name: string): tf.Tensor {
-    const t = this.w[name];
-    if (!t) throw new Error(`preview weights: missing ${name}`);
-    return t;
+  private static fold(config: PreviewConfig, w: tf.NamedTensorMap): PreviewGenerator {
+    const t = <T extends tf.Tensor>(name: string): T => {
+      const v = w[name];
+      if (!v) throw new Error(`preview weights: missing ${name}`);
+      return v as T;
+    };
+    const conv = (name: string, bias = true): Conv => ({
+      filter: tf.keep(t<tf.Tensor4D>(`${name}.weight`).clone()),
+      ...(bias ? { bias: tf.keep(t<tf.Tensor1D>(`${name}.bias`).clone()) } : {}),
+    });
+    const norm = (p: string): Norm => {
+      const s = t<tf.Tensor1D>(`${p}.scale`);
+      const sh = t<tf.Tensor1D>(`${p}.shift`);
+      if (config.norm === 'clade') {
+        const f = foldNorm(s, sh, t(`${p}.gamma`), t(`${p}.beta`));
+        const asConv = (table: tf.Tensor): Conv => ({ filter: tf.keep(tf.reshape(table, [1, 1, ...table.shape] as [number, number, number, number])) });
+        return { kind: 'clade', gamma: asConv(f.gamma), beta: asConv(f.beta) };
+      }
+      const f = foldNorm(s, sh, t(`${p}.mlp_gamma.weight`), t(`${p}.mlp_beta.weight`), t<tf.Tensor1D>(`${p}.mlp_gamma.bias`), t<tf.Tensor1D>(`${p}.mlp_beta.bias`));
+      return {
+        kind: 'spade',
+        shared: conv(`${p}.mlp_shared.0`),
+        gamma: { filter: tf.keep(f.gamma as tf.Tensor4D), bias: tf.keep(f.gammaBias!) },
+        beta: { filter: tf.keep(f.beta as tf.Tensor4D), bias: tf.keep(f.betaBias!) },
+      };
+    };
+    const blocks = new Map<string, Block>();
+    tf.tidy(() => {
+      for (const b of config.blocks) {
+        const learned = config.learnedShortcut[b];
+        blocks.set(b, {
+          norm0: norm(`${b}.norm_0`),
+          norm1: norm(`${b}.norm_1`),
+          conv0: conv(`${b}.conv_0`),
+          conv1: conv(`${b}.conv_1`),
+          ...(learned ? { normS: norm(`${b}.norm_s`), convS: conv(`${b}.conv_s`, false) } : {}),
+        });
+      }
+    });
+    const fc = { weight: tf.keep(t<tf.Tensor2D>('fc.weight').clone()), bias: tf.keep(t<tf.Tensor1D>('fc.bias').clone()) };
+    return new PreviewGenerator(config, fc, blocks, conv('conv_img'));
   }
 
-  private conv(x: tf.Tensor4D, name: string, bias = true): tf.Tensor4D {
-    const y = tf.conv2d(x, this.t(`${name}.weight`) as tf.Tensor4D, 1, 'same');
-    return bias ? tf.add(y, this.t(`${name}.bias`)) : y;
-  }
-
-  // SPADE: frozen BatchNorm (folded) then per-pixel gamma/beta from the label map.
-  private spade(x: tf.Tensor4D, seg: tf.Tensor4D, p: string): tf.Tensor4D {
+  private norm(x: tf.Tensor4D, seg: SegCache, n: Norm): tf.Tensor4D {
     const [, h, w] = x.shape;
-    const normed = tf.add(tf.mul(x, this.t(`${p}.scale`)), this.t(`${p}.shift`));
-    // nearest resize with floor(i * in/out) indexing = PyTorch F.interpolate(mode='nearest')
-    const s = seg.shape[1] === h && seg.shape[2] === w ? seg : tf.image.resizeNearestNeighbor(seg, [h, w]);
-    const actv = tf.relu(this.conv(s, `${p}.mlp_shared.0`));
-    const gamma = this.conv(actv, `${p}.mlp_gamma`);
-    const beta = this.conv(actv, `${p}.mlp_beta`);
-    return tf.add(tf.mul(normed, tf.add(gamma, 1)), beta) as tf.Tensor4D;
+    const oneHot = seg.oneHot(h, w);
+    if (n.kind === 'clade') return tf.add(tf.mul(x, conv(oneHot, n.gamma)), conv(oneHot, n.beta));
+    const actv = tf.fused.conv2d({ x: oneHot, filter: n.shared.filter, bias: n.shared.bias, strides: 1, pad: 'same', activation: 'relu' });
+    return tf.add(tf.mul(x, conv(actv, n.gamma)), conv(actv, n.beta));
   }
 
-  private block(x: tf.Tensor4D, seg: tf.Tensor4D, b: string): tf.Tensor4D {
-    const xs = this.config.learnedShortcut[b]
-      ? this.conv(this.spade(x, seg, `${b}.norm_s`), `${b}.conv_s`, false)
-      : x;
-    let dx = this.conv(tf.leakyRelu(this.spade(x, seg, `${b}.norm_0`), 0.2), `${b}.conv_0`);
-    dx = this.conv(tf.leakyRelu(this.spade(dx, seg, `${b}.norm_1`), 0.2), `${b}.conv_1`);
+  private block(x: tf.Tensor4D, seg: SegCache, name: string): tf.Tensor4D {
+    const blk = this.blocks.get(name)!;
+    const xs = blk.normS && blk.convS ? conv(this.norm(x, seg, blk.normS), blk.convS) : x;
+    let dx = conv(tf.leakyRelu(this.norm(x, seg, blk.norm0), 0.2), blk.conv0);
+    dx = conv(tf.leakyRelu(this.norm(dx, seg, blk.norm1), 0.2), blk.conv1);
     return tf.add(xs, dx);
   }
 
@@ -96,10 +167,9 @@ export class PreviewGenerator {
     if (labels.length !== n * H * W) throw new Error(`labels: expected ${n * H * W} values`);
     if (z.length !== n * c.zDim) throw new Error(`z: expected ${n * c.zDim} values`);
     return tf.tidy(() => {
-      const ids = tf.tensor3d(Int32Array.from(labels), [n, H, W], 'int32');
-      const seg = tf.oneHot(ids, c.labelNc).toFloat() as tf.Tensor4D; // [n,H,W,C]
+      const seg = new SegCache(labels, [n, H, W], c.labelNc);
       const zt = tf.tensor2d(z, [n, c.zDim]);
-      let x = tf.add(tf.matMul(zt, this.t('fc.weight') as tf.Tensor2D), this.t('fc.bias'));
+      const x = tf.add(tf.matMul(zt, this.fc.weight), this.fc.bias);
       // PyTorch view(N, 16ngf, sh, sw) is channel-major: reshape NCHW then go NHWC
       let h = tf.transpose(tf.reshape(x, [n, 16 * c.ngf, c.sh, c.sw]), [0, 2, 3, 1]) as tf.Tensor4D;
       // skip the first upsamplings when the configured size is below numUp doublings
@@ -116,12 +186,12 @@ export class PreviewGenerator {
       h = this.block(h, seg, 'G_middle_1');
       for (const b of ['up_0', 'up_1', 'up_2', 'up_3']) h = this.block(up(h), seg, b);
       if (c.blocks.includes('up_4')) h = this.block(up(h), seg, 'up_4');
-      return tf.tanh(this.conv(tf.leakyRelu(h, 0.2), 'conv_img')) as tf.Tensor4D;
+      return tf.tanh(conv(tf.leakyRelu(h, 0.2), this.convImg)) as tf.Tensor4D;
     });
   }
 
   /** labels + z -> RGBA bytes (H*W*4), for an ImageData or a canvas. */
-  async render(labels: Uint8Array, z: Float32Array): Promise<{ width: number; height: number; rgba: Uint8ClampedArray }> {
+  async render(labels: Uint8Array, z: Float32Array): Promise<{ width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> }> {
     const [H, W] = this.config.size;
     const out = this.forwardTensor(labels, z, 1);
     const rgb = await out.data();
@@ -137,6 +207,74 @@ export class PreviewGenerator {
   }
 
   dispose(): void {
-    for (const t of Object.values(this.w)) t.dispose();
+    const convs = (c: Conv | undefined): tf.Tensor[] => (c ? [c.filter, ...(c.bias ? [c.bias] : [])] : []);
+    const norms = (n: Norm | undefined): tf.Tensor[] => (!n ? [] : [n.kind === 'spade' ? n.shared : undefined, n.gamma, n.beta].flatMap(convs));
+    tf.dispose([this.fc.weight, this.fc.bias, ...convs(this.convImg)]);
+    for (const b of this.blocks.values()) {
+      tf.dispose([b.norm0, b.norm1, b.normS].flatMap(norms));
+      tf.dispose([b.conv0, b.conv1, b.convS].flatMap(convs));
+    }
+  }
+}
+
+/** 'same' 3x3 (or 1x1) conv with its bias fused in. */
+function conv(x: tf.Tensor4D, c: Conv): tf.Tensor4D {
+  return tf.fused.conv2d({ x, filter: c.filter, bias: c.bias, strides: 1, pad: 'same' });
+}
+
+/**
+ * normalised * (1 + gamma) + beta with normalised = x * s + t (BatchNorm at inference) equals
+ * x * gamma' + beta' with gamma' = s (1 + gamma), beta' = t (1 + gamma) + beta. gamma and beta
+ * are linear in the label features (conv weights [kh,kw,in,C] or per-class tables [L,C], both
+ * with C last), so the fold is on the weights: once, at load time.
+ */
+function foldNorm(s: tf.Tensor1D, t: tf.Tensor1D, gw: tf.Tensor, bw: tf.Tensor, gb?: tf.Tensor1D, bb?: tf.Tensor1D) {
+  // a CLADE table row is the whole gamma of its class (no separate bias): fold the 1 into it
+  const gamma = gb ? tf.mul(gw, s) : tf.mul(tf.add(gw, 1), s);
+  const beta = gb ? tf.add(tf.mul(gw, t), bw) : tf.add(tf.mul(tf.add(gw, 1), t), bw);
+  return {
+    gamma,
+    beta,
+    gammaBias: gb && (tf.mul(tf.add(gb, 1), s) as tf.Tensor1D),
+    betaBias: gb && bb && (tf.add(tf.mul(tf.add(gb, 1), t), bb) as tf.Tensor1D),
+  };
+}
+
+/** The label map at each resolution a block needs, computed once per forward pass. */
+class SegCache {
+  private readonly idsAt = new Map<number, tf.Tensor3D>();
+  private readonly oneHotAt = new Map<number, tf.Tensor4D>();
+
+  constructor(private readonly labels: Uint8Array, private readonly shape: [number, number, number], private readonly labelNc: number) {}
+
+  /** Label ids [n,h,w]. Nearest downsampling by an integer factor picks rows/cols 0, f, 2f..
+   * (= PyTorch F.interpolate(mode='nearest'), floor(i * in/out)); done on the bytes because
+   * the wasm backend's int32 strided slice returns float32. */
+  private ids(h: number, w: number): tf.Tensor3D {
+    let v = this.idsAt.get(h);
+    if (!v) {
+      const [n, H, W] = this.shape;
+      const fy = H / h;
+      const fx = W / w;
+      const out = new Int32Array(n * h * w);
+      for (let b = 0, o = 0; b < n; b++) {
+        for (let y = 0; y < h; y++) {
+          const row = b * H * W + y * fy * W;
+          for (let x = 0; x < w; x++) out[o++] = this.labels[row + x * fx];
+        }
+      }
+      v = tf.tensor3d(out, [n, h, w], 'int32');
+      this.idsAt.set(h, v);
+    }
+    return v;
+  }
+
+  oneHot(h: number, w: number): tf.Tensor4D {
+    let v = this.oneHotAt.get(h);
+    if (!v) {
+      v = tf.cast(tf.oneHot(this.ids(h, w), this.labelNc), 'float32') as tf.Tensor4D;
+      this.oneHotAt.set(h, v);
+    }
+    return v;
   }
 }

@@ -9,6 +9,8 @@ parity fixtures (<out>/parity/): PyTorch output with the dequantised weights (wh
 reproduce up to float error) and with the original fp32 weights (the quantisation drift).
 Layout for tf ops (NHWC): conv weights [kh,kw,in,out], fc weight [in,out]; BatchNorm is
 stored folded as per-channel scale/shift (eval mode), spectral norm is folded already.
+CLADE students (models/spade/clade.py) store per normalisation `gamma`/`beta` [label_nc, C]
+tables instead of the mlp_* convs, and config.norm = 'clade'.
 """
 import argparse
 import json
@@ -22,6 +24,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from load import load_run, ROOT  # noqa: E402
 from data import make_batch  # noqa: E402
+from models.spade.clade import CLADE  # noqa: E402
 
 QUANT_MIN_SIZE = 64  # 1-D tensors (biases, folded BN) stay float32: tiny, and most error-sensitive
 
@@ -42,6 +45,10 @@ def collect(G):
             inv = 1.0 / torch.sqrt(bn.running_var + bn.eps)
             out.append((f'{p}.scale', inv))
             out.append((f'{p}.shift', -bn.running_mean * inv))
+            if isinstance(getattr(blk, n), CLADE):
+                out.append((f'{p}.gamma', sd[f'{p}.gamma']))
+                out.append((f'{p}.beta', sd[f'{p}.beta']))
+                continue
             for conv in ('mlp_shared.0', 'mlp_gamma', 'mlp_beta'):
                 out.append((f'{p}.{conv}.weight', sd[f'{p}.{conv}.weight'].permute(2, 3, 1, 0).contiguous()))
                 out.append((f'{p}.{conv}.bias', sd[f'{p}.{conv}.bias']))
@@ -85,18 +92,12 @@ def apply_tf_weights(G, named):
     return G
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument('--run', default=os.path.join(ROOT, 'models', 'train', 'runs', 'preview'))
-    p.add_argument('--out', default=os.path.join(ROOT, 'models', 'landscape-preview'))
-    p.add_argument('--seed', type=int, default=2024)
-    a = p.parse_args()
-    torch.set_num_threads(2)
-    G, _, cfg, meta = load_run(a.run)
+def export(G, cfg, meta, out, seed=2024):
+    """Write the tfjs artifact + parity fixtures for an eval-mode generator (spectral norm folded)."""
     named, blocks = collect(G)
-    tdir = os.path.join(a.out, 'tfjs')
+    tdir = os.path.join(out, 'tfjs')
     os.makedirs(tdir, exist_ok=True)
-    os.makedirs(os.path.join(a.out, 'parity'), exist_ok=True)
+    os.makedirs(os.path.join(out, 'parity'), exist_ok=True)
     specs, chunks, deq_named = [], [], []
     for name, t in named:
         if t.dim() >= 2 and t.numel() >= QUANT_MIN_SIZE:
@@ -114,37 +115,48 @@ def main():
             f.write(c)
     config = {'labelNc': cfg['label_nc'], 'ngf': cfg['ngf'], 'nhidden': cfg['nhidden'], 'zDim': cfg['z_dim'],
               'size': [cfg['size'], cfg['size']], 'sh': G.sh, 'sw': G.sw, 'numUp': G.num_up, 'blocks': blocks,
-              'learnedShortcut': {b: getattr(G, b).learned_shortcut for b in blocks}}
+              'learnedShortcut': {b: getattr(G, b).learned_shortcut for b in blocks}, 'norm': cfg.get('norm', 'spade')}
     with open(os.path.join(tdir, 'model.json'), 'w') as f:
         json.dump({'format': 'spade-preview/1', 'generatedBy': 'models/export/tfjs_export.py', 'config': config,
                    'weightsManifest': [{'paths': ['weights.bin'], 'weights': specs}]}, f)
-    shutil.copy(os.path.join(ROOT, 'models', 'landscape', 'labels.json'), os.path.join(a.out, 'labels.json'))
+    shutil.copy(os.path.join(ROOT, 'models', 'landscape', 'labels.json'), os.path.join(out, 'labels.json'))
     S = cfg['size']
-    with open(os.path.join(a.out, 'model.json'), 'w') as f:
+    with open(os.path.join(out, 'model.json'), 'w') as f:
         json.dump({'id': 'landscape-preview', 'name': 'Landscape SPADE (preview)', 'kind': 'spade-tfjs',
                    'size': [S, S], 'zDim': cfg['z_dim'], 'labels': 'labels.json', 'weights': 'tfjs/model.json',
                    'distilledFrom': 'landscape', 'default': False}, f, indent=1)
     # parity: one procedural scene at preview size, seeded z
-    lab, _, _ = make_batch(a.seed, 1, S, S)
-    z = torch.randn(1, cfg['z_dim'], generator=torch.Generator().manual_seed(a.seed))
+    lab, _, _ = make_batch(seed, 1, S, S)
+    z = torch.randn(1, cfg['z_dim'], generator=torch.Generator().manual_seed(seed))
     import copy
     Gq = apply_tf_weights(copy.deepcopy(G), deq_named).eval()
     with torch.no_grad():
         seg = F.one_hot(lab, cfg['label_nc']).permute(0, 3, 1, 2).float()
         ref_q = Gq(seg, z)
         ref_f = G(seg, z)
-    pdir = os.path.join(a.out, 'parity')
+    pdir = os.path.join(out, 'parity')
     for fn, t in (('labels.u8', lab.to(torch.uint8)), ('z.f32', z), ('image_dequant.f32', ref_q), ('image_fp32.f32', ref_f)):
         with open(os.path.join(pdir, fn), 'wb') as f:
             f.write(t.contiguous().numpy().tobytes())
     qd = (ref_q - ref_f).abs()
-    info = {'labels': [1, S, S], 'z': [1, cfg['z_dim']], 'image': [1, 3, S, S], 'seed': a.seed,
+    info = {'labels': [1, S, S], 'z': [1, cfg['z_dim']], 'image': [1, 3, S, S], 'seed': seed,
             'quant_vs_fp32_max_abs_diff': float(qd.max()), 'quant_vs_fp32_mean_abs_diff': float(qd.mean()),
             'checkpoint': meta, 'cfg': cfg}
     with open(os.path.join(pdir, 'meta.json'), 'w') as f:
         json.dump(info, f, indent=1)
     print('weights.bin', os.path.getsize(os.path.join(tdir, 'weights.bin')), 'bytes;',
           json.dumps({k: info[k] for k in ('quant_vs_fp32_max_abs_diff', 'quant_vs_fp32_mean_abs_diff')}))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--run', default=os.path.join(ROOT, 'models', 'train', 'runs', 'preview'))
+    p.add_argument('--out', default=os.path.join(ROOT, 'models', 'landscape-preview'))
+    p.add_argument('--seed', type=int, default=2024)
+    a = p.parse_args()
+    torch.set_num_threads(2)
+    G, _, cfg, meta = load_run(a.run)
+    export(G, cfg, meta, a.out, a.seed)
 
 
 if __name__ == '__main__':

@@ -9,6 +9,8 @@ the student size, so the preview looks like a small version of what the server w
 z is half N(0, I) draws and half style-encoder means of procedural images (where presets
 live). Teacher renders are the expensive part on CPU, so they go into a ring buffer that
 grows by --new-per-step renders per student step and is re-sampled.
+--norm clade gives the student CLADE layers (models/spade/clade.py: per-class gamma/beta
+instead of SPADE's label-map convs), several times cheaper in the browser at the same width.
 Output: models/train/runs/<name>/ (ckpt/ sharded, samples/, loss.png, log.jsonl).
 """
 import argparse
@@ -26,6 +28,7 @@ from common import build_models, save_sharded, load_sharded, prefixed, unprefixe
 from data import make_batch, colorize, NUM_CLASSES  # noqa: E402
 from models.spade.generator import one_hot  # noqa: E402
 from models.spade import loss as L  # noqa: E402
+from models.spade.clade import apply_norm  # noqa: E402
 
 sys.path.insert(0, os.path.join(common.ROOT, 'models', 'export'))
 from load import load_run  # noqa: E402
@@ -40,6 +43,8 @@ def main(argv=None):
     p.add_argument('--runs', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), 'runs'))
     p.add_argument('--ngf', type=int, default=8)
     p.add_argument('--nhidden', type=int, default=32)
+    p.add_argument('--norm', choices=('spade', 'clade'), default='spade',
+                   help='student normalisation: spade, or clade (per-class gamma/beta, no --nhidden)')
     p.add_argument('--size', type=int, default=64)
     p.add_argument('--batch', type=int, default=16)
     p.add_argument('--lr', type=float, default=1e-3)
@@ -61,8 +66,9 @@ def main(argv=None):
     assert TS % a.size == 0
     f = TS // a.size
     cfg = {'label_nc': NUM_CLASSES, 'ngf': a.ngf, 'ngf_e': 0, 'ndf': 0, 'nhidden': a.nhidden,
-           'z_dim': tcfg['z_dim'], 'size': a.size, 'upsampling': 'normal', 'teacher': tmeta}
+           'z_dim': tcfg['z_dim'], 'size': a.size, 'upsampling': 'normal', 'norm': a.norm, 'teacher': tmeta}
     S, _, _ = build_models(cfg, with_d=False)
+    S = apply_norm(S, cfg)
     S.to(dev)
     opt = torch.optim.Adam(S.parameters(), lr=a.lr, betas=(0.5, 0.999))
     run = os.path.join(a.runs, a.name)

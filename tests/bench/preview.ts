@@ -3,13 +3,17 @@
  * preview picture ready (p50/p95 over 20 strokes, measured in the page from the stroke list
  * change to the worker's result), the model download size and load time. Needs a production
  * build (`npx next build`). Run: npm run bench:preview
+ *
+ * PREVIEW_BACKENDS=wasm limits the backends; MODELS_DIR serves another models folder (how
+ * candidate preview configs are timed through the same path, see models/export/preview_candidates.sh).
  */
 import type { Page } from 'playwright-core';
 import { createRoom, startServer } from '../helpers/server';
 import { launchBrowser } from '../helpers/browser';
 import { percentile } from './procStats';
 
-const STROKES = 20;
+const STROKES = Number(process.env.PREVIEW_STROKES ?? 20);
+const BACKENDS = (process.env.PREVIEW_BACKENDS ?? 'wasm,webgl,webgpu').split(',');
 
 async function measure(page: Page): Promise<number[]> {
   const box = (await page.getByTestId('paint-canvas').boundingBox())!;
@@ -30,10 +34,10 @@ async function measure(page: Page): Promise<number[]> {
 
 const browser = await launchBrowser();
 if (!browser) throw new Error('Chromium is needed: apt-get install chromium');
-const server = await startServer({ ui: true });
+const server = await startServer({ ui: true, env: process.env.MODELS_DIR ? { MODELS_DIR: process.env.MODELS_DIR } : {} });
 const rows: string[] = [];
 try {
-  for (const backend of ['wasm', 'webgl', 'webgpu']) {
+  for (const backend of BACKENDS) {
     const room = await createRoom(server.url, true);
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     const errors: string[] = [];

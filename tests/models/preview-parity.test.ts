@@ -1,33 +1,38 @@
 // Parity: the TypeScript tfjs preview forward (cpu backend) vs the PyTorch reference that
 // models/export/tfjs_export.py stored with the same dequantised uint8 weights, plus a bound on
-// the quantisation drift from the fp32 weights.
+// the quantisation drift from the fp32 weights. Run on the shipped artifact and on a tiny
+// random-weight CLADE student (fixtures/preview-clade, models/export/random_preview.py
+// --ngf 2 --norm clade --seed 1), so both normalisations of lib/preview/forward.ts are checked.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PreviewGenerator, type PreviewModelJson } from '../../lib/preview/forward';
 
-const dir = path.resolve(__dirname, '../../models/landscape-preview');
-const parity = path.join(dir, 'parity');
-const meta = JSON.parse(readFileSync(path.join(parity, 'meta.json'), 'utf8'));
+const artifacts = [
+  ['landscape preview (shipped)', path.resolve(__dirname, '../../models/landscape-preview')],
+  ['CLADE student (random fixture)', path.resolve(__dirname, 'fixtures/preview-clade')],
+] as const;
 
-function f32(name: string): Float32Array {
-  const b = readFileSync(path.join(parity, name));
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
+describe.each(artifacts)('%s (tfjs)', (_name, dir) => {
+  const parity = path.join(dir, 'parity');
+  const meta = JSON.parse(readFileSync(path.join(parity, 'meta.json'), 'utf8'));
 
-let gen: PreviewGenerator;
+  function f32(name: string): Float32Array {
+    const b = readFileSync(path.join(parity, name));
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  }
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  const json = JSON.parse(readFileSync(path.join(dir, 'tfjs/model.json'), 'utf8')) as PreviewModelJson;
-  gen = await PreviewGenerator.load(json, async (p) => {
-    const b = readFileSync(path.join(dir, 'tfjs', p));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  let gen: PreviewGenerator;
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    const json = JSON.parse(readFileSync(path.join(dir, 'tfjs/model.json'), 'utf8')) as PreviewModelJson;
+    gen = await PreviewGenerator.load(json, async (p) => {
+      const b = readFileSync(path.join(dir, 'tfjs', p));
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+    });
   });
-});
-
-describe('landscape preview (tfjs)', () => {
   it('weights are uint8-quantised in the tfjs manifest', () => {
     const json = JSON.parse(readFileSync(path.join(dir, 'tfjs/model.json'), 'utf8')) as PreviewModelJson;
     const ws = json.weightsManifest.flatMap((g) => g.weights);
