@@ -12,14 +12,41 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from models.spade import SPADEGenerator, ConvEncoder, MultiscaleDiscriminator  # noqa: E402
+from models.baselines import ConcatGenerator, Pix2PixHDGenerator  # noqa: E402
 
 SHARD_BYTES = 16 * 1024 * 1024 - 64 * 1024  # keep every file <= 16 MiB with pickle overhead
 
 
+def build_generator(cfg):
+    """cfg['arch']: 'spade' (default), or a baseline from models/baselines for the comparison."""
+    arch = cfg.get('arch', 'spade')
+    if arch == 'spade':
+        return SPADEGenerator(cfg['label_nc'], ngf=cfg['ngf'], z_dim=cfg['z_dim'], use_vae=True,
+                              num_upsampling_layers=cfg.get('upsampling', 'normal'), crop_size=cfg['size'],
+                              nhidden=cfg['nhidden'])
+    if arch == 'concat':
+        return ConcatGenerator(cfg['label_nc'], ngf=cfg['ngf'], z_dim=cfg['z_dim'], crop_size=cfg['size'])
+    if arch == 'pix2pixhd':
+        return Pix2PixHDGenerator(cfg['label_nc'], ngf=cfg['ngf'], z_dim=cfg['z_dim'])
+    raise ValueError(f'unknown generator arch {arch!r}')
+
+
+def count_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def match_width(cfg, target):
+    """The ngf whose generator's parameter count is closest to target (equal-size comparisons)."""
+    size = lambda n: count_params(build_generator({**cfg, 'ngf': n}))
+    lo, hi = 2, 128  # parameter count grows with ngf: bisect to the first width >= target
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (mid + 1, hi) if size(mid) < target else (lo, mid)
+    return min((lo - 1, lo), key=lambda n: abs(size(n) - target)) if lo > 2 else lo
+
+
 def build_models(cfg, with_d=True):
-    G = SPADEGenerator(cfg['label_nc'], ngf=cfg['ngf'], z_dim=cfg['z_dim'], use_vae=True,
-                       num_upsampling_layers=cfg.get('upsampling', 'normal'), crop_size=cfg['size'],
-                       nhidden=cfg['nhidden'])
+    G = build_generator(cfg)
     E = ConvEncoder(ngf=cfg['ngf_e'], z_dim=cfg['z_dim']) if cfg.get('ngf_e') else None
     D = MultiscaleDiscriminator(cfg['label_nc'] + 3, ndf=cfg['ndf'], n_layers=4, num_D=2) if with_d else None
     return G, E, D

@@ -136,6 +136,11 @@ def make_batch(seed, batch=4, height=256, width=256, device='cpu', style=None):
     `style` may force {'time': int or [B], 'season': int or [B], 'mist': float} (used to build
     per-style presets); otherwise everything is random from `seed`.
     """
+    forced = os.environ.get('SPADE_DATA_DEVICE')
+    if forced and torch.device(forced) != torch.device(device):
+        # escape hatch for a device where the generator's ops misbehave: compute there, move
+        lab, img, st = make_batch(seed, batch, height, width, forced, style)
+        return lab.to(device), img.to(device), {k: v.to(device) for k, v in st.items()}
     B, H, W = batch, height, width
     dev = torch.device(device)
     r = Rng(seed, B, H, W, dev)

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402  (also puts the repo root on sys.path)
-from common import build_models, save_sharded, load_sharded, prefixed, unprefixed, grid, to_png, loss_plot  # noqa: E402
+from common import build_models, build_generator, count_params, match_width, save_sharded, load_sharded, prefixed, unprefixed, grid, to_png, loss_plot  # noqa: E402
 from data import make_batch, colorize, NUM_CLASSES  # noqa: E402
 from models.spade.generator import one_hot  # noqa: E402
 from models.spade.encoder import reparameterize  # noqa: E402
@@ -34,6 +34,10 @@ def get_args(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument('--name', default='server')
     p.add_argument('--runs', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), 'runs'))
+    p.add_argument('--arch', default='spade', choices=['spade', 'concat', 'pix2pixhd'],
+                   help='generator; the baselines exist for models/evaluation comparisons')
+    p.add_argument('--match-params', action='store_true',
+                   help='baselines: pick the width whose generator has as many parameters as the SPADE one of --ngf/--nhidden')
     p.add_argument('--ngf', type=int, default=16)
     p.add_argument('--ngf-e', type=int, default=16, help='style encoder width')
     p.add_argument('--ndf', type=int, default=32)
@@ -59,6 +63,7 @@ def get_args(argv=None):
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--device', default='auto')
+    p.add_argument('--amp', type=int, default=1, help='mixed precision on CUDA (0 = fp32)')
     p.add_argument('--quiet', action='store_true')
     return p.parse_args(argv)
 
@@ -99,13 +104,20 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     dev = torch.device('cuda' if (a.device == 'auto' and torch.cuda.is_available()) else
                        (a.device if a.device != 'auto' else 'cpu'))
-    amp = dev.type == 'cuda'
+    amp = dev.type == 'cuda' and bool(a.amp)
     run = os.path.join(a.runs, a.name)
     os.makedirs(os.path.join(run, 'samples'), exist_ok=True)
     ckdir = os.path.join(run, 'ckpt')
     cfg = {'label_nc': NUM_CLASSES, 'ngf': a.ngf, 'ngf_e': a.ngf_e, 'ndf': a.ndf, 'nhidden': a.nhidden,
            'z_dim': a.z_dim, 'size': a.size, 'upsampling': 'normal'}
+    if a.arch != 'spade':
+        if a.low_size:
+            raise SystemExit('--low-size is a SPADE option (the baselines train at one size)')
+        cfg['arch'] = a.arch
+        if a.match_params:
+            cfg['ngf'] = match_width(cfg, count_params(build_generator({**cfg, 'arch': 'spade', 'ngf': a.ngf})))
     G, E, D = build_models(cfg)
+    cfg['params'] = count_params(G)
     G_ema, _, _ = build_models(cfg, with_d=False)
     for m in (G, E, D, G_ema):
         m.to(dev)
@@ -114,8 +126,10 @@ def main(argv=None):
     # TTUR as the paper: G (and E) at lr/2, D at lr*2, beta1 0, beta2 0.9
     opt_G = torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=a.lr / 2, betas=(0.0, 0.9))
     opt_D = torch.optim.Adam(D.parameters(), lr=a.lr * 2, betas=(0.0, 0.9))
-    scaler_G = torch.cuda.amp.GradScaler(enabled=amp)
-    scaler_D = torch.cuda.amp.GradScaler(enabled=amp)
+    # torch >= 2.3 has the device-generic scaler (torch.cuda.amp's is deprecated there)
+    Scaler = (lambda: torch.amp.GradScaler('cuda', enabled=amp)) if hasattr(torch.amp, 'GradScaler') else \
+        (lambda: torch.cuda.amp.GradScaler(enabled=amp))
+    scaler_G, scaler_D = Scaler(), Scaler()
     st = {'step': 0, 'images': 0, 'train_seconds': 0.0, 'cfg': cfg}
     if os.path.exists(os.path.join(ckdir, 'index.json')):
         s = load_sharded(ckdir, map_location=dev)
@@ -197,8 +211,9 @@ def main(argv=None):
             print(f'\nswitching to {size}px', flush=True)
             pool = Pool(a.pool, size, a.seed + st['step'], dev)
         t0 = time.time()
-        # linear LR decay over the second half of the planned total time
-        frac = st['train_seconds'] / 60 / total
+        # linear LR decay over the second half of the plan: --max-steps when given (equal-step
+        # comparisons), else the planned total training time
+        frac = (st['step'] - start_step) / a.max_steps if a.max_steps else st['train_seconds'] / 60 / total
         mult = 1.0 if frac < 0.5 else max(0.0, 1 - (frac - 0.5) / 0.5)
         for pg in opt_G.param_groups:
             pg['lr'] = a.lr / 2 * mult

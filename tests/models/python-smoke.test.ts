@@ -1,5 +1,6 @@
-// Runs the PyTorch smoke test (data generator, train step + resume, distil step, exports on
-// tiny sizes). Without Debian's python3-torch it is skipped locally but FAILS in CI (CI=true),
+// Runs the PyTorch smoke tests on tiny sizes: training (data generator, train step + resume,
+// distil step, exports) and evaluation (segmenter, baselines at equal size, metrics, report,
+// the uniform-label demonstration). Without Debian's python3-torch it is skipped locally but FAILS in CI (CI=true),
 // so a CI machine that lost torch cannot pass silently.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -16,9 +17,12 @@ describe('models python smoke', () => {
     if (inCI) expect(hasTorch, `${python} cannot import torch/PIL: ${probe.stderr}`).toBe(true);
   });
 
-  it.skipIf(!hasTorch)('models/train/smoke.py passes', () => {
-    const r = spawnSync(python, ['models/train/smoke.py'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  it.skipIf(!hasTorch).each([
+    ['models/train/smoke.py', 'smoke passed'],
+    ['models/evaluation/smoke.py', 'evaluation smoke passed'],
+  ])('%s passes', (script, done) => {
+    const r = spawnSync(python, [script], { cwd: root, encoding: 'utf8', timeout: 180_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('smoke passed');
+    expect(r.stdout).toContain(done);
   }, 200_000);
 });
