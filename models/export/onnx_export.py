@@ -5,6 +5,10 @@
 generator.onnx: labels uint8 [N,H,W] (OneHot inside the graph), z float32 [N,256]
                 -> image float32 [N,3,H,W] in [-1,1]; spectral norm folded, BN in eval form.
 style_encoder.onnx: image float32 [1,3,256,256] in [-1,1] -> mu, logvar [1,256].
+--fast 1 (default) exports fast_graph.FastGenerator, an exact inference rewrite (BatchNorm
+statistics and SPADE's `1 + gamma` folded into the convolutions, label map one-hot encoded once
+per resolution, shortcut 1x1 composed into its SPADE offset); --fast 0 traces the training
+module as it is.
 --fp16 stores weights as float16 with Cast nodes (half the file); the parity reference is
 then PyTorch run with the same fp16-rounded weights, and the drift from the fp32 weights is
 reported separately in parity/meta.json.
@@ -21,6 +25,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from load import load_run, ROOT  # noqa: E402
 from data import make_batch  # noqa: E402  (models/train on sys.path via load)
+from fast_graph import FastGenerator  # noqa: E402
 
 
 class HalfStore(nn.Module):
@@ -72,18 +77,31 @@ class GeneratorGraph(nn.Module):
         return self.G(seg, z)
 
 
-def export_generator(G, cfg, path, fp16):
+def generator_graph(G, cfg, fast):
+    """labels uint8 [N,H,W] + z -> image: the module that gets traced (a copy; G is untouched)."""
     import copy
-    Gx = copy.deepcopy(G)
+    G = copy.deepcopy(G)
+    if fast:
+        return FastGenerator(G, cfg['label_nc'], cfg['size']).eval()
+    return GeneratorGraph(G, cfg['label_nc']).eval()
+
+
+def export_generator(G, cfg, path, fp16, fast=True):
+    """Write generator.onnx; returns the exported graph as a PyTorch module with fp32 weights
+    (fp16-rounded where the file stores fp16), i.e. what the ONNX file computes."""
+    import copy
+    m = generator_graph(G, cfg, fast)
+    reference = round_weights_fp16(copy.deepcopy(m)) if fp16 else m
     if fp16:
-        to_half_storage(Gx)
-    m = GeneratorGraph(Gx, cfg['label_nc']).eval()
+        to_half_storage(m)
     S = cfg['size']
     labels = torch.zeros(1, S, S, dtype=torch.uint8)
     z = torch.zeros(1, cfg['z_dim'])
-    torch.onnx.export(m, (labels, z), path, opset_version=13, input_names=['labels', 'z'],
-                      output_names=['image'], dynamic_axes={'labels': {0: 'N'}, 'z': {0: 'N'}, 'image': {0: 'N'}},
-                      do_constant_folding=not fp16)
+    with torch.no_grad():
+        torch.onnx.export(m, (labels, z), path, opset_version=13, input_names=['labels', 'z'],
+                          output_names=['image'], dynamic_axes={'labels': {0: 'N'}, 'z': {0: 'N'}, 'image': {0: 'N'}},
+                          do_constant_folding=not fp16)
+    return reference
 
 
 class EncoderGraph(nn.Module):
@@ -108,12 +126,13 @@ def main():
     p.add_argument('--seed', type=int, default=2024)
     p.add_argument('--render-size', type=int, default=0, help='render internally at this size, upsample')
     p.add_argument('--which', default='G_ema', help='G_ema (EMA weights) or G (raw); short runs: EMA lags')
+    p.add_argument('--fast', type=int, default=1, help='1: export the folded inference graph (fast_graph.py); 0: trace as is')
     a = p.parse_args()
     torch.set_num_threads(2)
     G, E, cfg, meta = load_run(a.run, a.which, a.render_size)
     os.makedirs(os.path.join(a.out, 'parity'), exist_ok=True)
     gpath = os.path.join(a.out, 'generator.onnx')
-    export_generator(G, cfg, gpath, bool(a.fp16))
+    reference = export_generator(G, cfg, gpath, bool(a.fp16), bool(a.fast))
     epath = os.path.join(a.out, 'style_encoder.onnx')
     torch.onnx.export(EncoderGraph(E).eval(), (torch.zeros(1, 3, 256, 256),), epath, opset_version=13,
                       input_names=['image'], output_names=['mu', 'logvar'])
@@ -121,12 +140,12 @@ def main():
     S = cfg['size']
     lab, img, _ = make_batch(a.seed, 1, S, S)
     z = torch.randn(1, cfg['z_dim'], generator=torch.Generator().manual_seed(a.seed))
-    import copy
-    Gref = round_weights_fp16(copy.deepcopy(G)) if a.fp16 else G
     with torch.no_grad():
         seg = F.one_hot(lab, cfg['label_nc']).permute(0, 3, 1, 2).float()
-        out = Gref(seg, z)
-        out32 = G(seg, z)
+        out32 = G(seg, z)  # the trained module itself
+        # fp32 storage: parity against the trained module, so the fast rewrite is checked too;
+        # fp16: against the exported graph with the rounded weights (the drift is reported)
+        out = reference(lab.to(torch.uint8), z) if a.fp16 else out32
         mu, logvar = E(img)
     pdir = os.path.join(a.out, 'parity')
     write_bin(os.path.join(pdir, 'labels.u8'), lab.to(torch.uint8))
@@ -136,7 +155,7 @@ def main():
     write_bin(os.path.join(pdir, 'mu.f32'), mu)
     write_bin(os.path.join(pdir, 'logvar.f32'), logvar)
     info = {'labels': [1, S, S], 'z': [1, cfg['z_dim']], 'image': [1, 3, S, S], 'enc_input': [1, 3, 256, 256],
-            'mu': [1, cfg['z_dim']], 'fp16_storage': bool(a.fp16), 'seed': a.seed,
+            'mu': [1, cfg['z_dim']], 'fp16_storage': bool(a.fp16), 'fast_graph': bool(a.fast), 'seed': a.seed,
             'fp16_vs_fp32_weights_max_abs_diff': float((out - out32).abs().max()),
             'fp16_vs_fp32_weights_mean_abs_diff': float((out - out32).abs().mean()),
             'checkpoint': meta, 'weights': a.which, 'cfg': cfg}
