@@ -28,6 +28,9 @@ export interface PreviewFrame {
  * worker with the room's style z. A run in flight is never queued behind: the newest map waits
  * and goes next (latest wins).
  */
+/** A run starts at once when none started within this long, else on the next animation frame. */
+const FRAME_MS = 1000 / 60;
+
 export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, doc: Y.Doc | null, z: Float32Array | null) {
   const [state, setState] = useState<PreviewState>(() =>
     model.preview ? { status: 'loading', progress: 0 } : { status: 'none', reason: 'this model has no preview' },
@@ -56,6 +59,8 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
     let busy = false;
     let dirty = true;
     let raf: number | null = null;
+    let soon = false;
+    let lastRunAt = -Infinity;
     let nextId = 0;
     const inFlight = new Map<number, { version: number; seenAt: number }>();
     let dirtySince = performance.now();
@@ -65,16 +70,30 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
       if (!ready || busy || !dirty) return;
       dirty = false;
       busy = true;
+      lastRunAt = performance.now();
       const labels = rasterizer.update(strokes.toArray()).map.slice();
       const style = zRef.current ?? new Float32Array(model.zDim);
       const id = nextId++;
       inFlight.set(id, { version: docVersion(doc), seenAt: dirtySince });
       send({ type: 'run', id, labels, z: style.slice() }, [labels.buffer]);
     };
+    // Waiting for the next animation frame adds up to a frame (~8 ms on average) to a stroke:
+    // when no run started within the last frame, start in a microtask instead (changes made in
+    // the same task still coalesce); bursts still get at most one run per animation frame.
+    const start = () => {
+      if (raf !== null || soon) return;
+      if (performance.now() - lastRunAt >= FRAME_MS) {
+        soon = true;
+        queueMicrotask(() => {
+          soon = false;
+          run();
+        });
+      } else raf = requestAnimationFrame(run);
+    };
     const schedule = () => {
       if (!dirty) dirtySince = performance.now();
       dirty = true;
-      raf ??= requestAnimationFrame(run);
+      if (!busy) start(); // else the frame's arrival starts the next run
     };
     kick.current = schedule;
 
@@ -90,12 +109,14 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
         const info = inFlight.get(m.id);
         inFlight.delete(m.id);
         if (info) {
-          setFrame({ image: new ImageData(new Uint8ClampedArray(m.rgba), m.width, m.height), version: info.version, latencyMs: performance.now() - info.seenAt });
+          // the worker transferred the buffer: no copy
+          setFrame({ image: new ImageData(m.rgba, m.width, m.height), version: info.version, latencyMs: performance.now() - info.seenAt });
           setState((s) => (s.status === 'ready' ? { ...s, lastMs: Math.round(m.ms * 10) / 10 } : s));
         }
-        if (dirty) raf ??= requestAnimationFrame(run);
+        if (dirty) start();
       } else if (m.type === 'error') {
         busy = false;
+        if (dirty) start();
         if (!ready) setState({ status: 'error', reason: m.message });
       }
     };

@@ -59,6 +59,21 @@ async function timeBackend(name: PreviewBackend, json: PreviewModelJson, files: 
   }
 }
 
+/**
+ * V8 first runs wasm on its baseline compiler and optimises the hot functions while they run, so
+ * the first few dozen previews are up to twice as slow as the rest. Running the model for a
+ * short while before announcing it ready takes that cost at load instead of on the first strokes.
+ */
+const WARM_UP_MS = 400;
+
+async function warmUp(g: PreviewGenerator): Promise<void> {
+  const [h, w] = g.config.size;
+  const labels = new Uint8Array(h * w);
+  const z = new Float32Array(g.config.zDim);
+  const until = performance.now() + WARM_UP_MS;
+  while (performance.now() < until) await g.render(labels, z);
+}
+
 /** WebGL through a software rasteriser (SwiftShader, llvmpipe) is far slower than wasm: not worth timing. */
 function softwareWebGL(): boolean {
   try {
@@ -96,6 +111,7 @@ async function load(url: string, wasmPath: string, force?: PreviewBackend): Prom
     generator?.dispose();
     await tf.setBackend(backend);
     generator = await PreviewGenerator.load(json, async (p) => files.get(p)!);
+    await warmUp(generator);
     post({ type: 'ready', backend, timings: { ...timings }, loadMs, bytes: loaded, size: json.config.size });
   };
   const timings: BackendTimings = {};

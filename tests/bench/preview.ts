@@ -4,8 +4,10 @@
  * change to the worker's result), the model download size and load time. Needs a production
  * build (`npx next build`). Run: npm run bench:preview
  *
- * PREVIEW_BACKENDS=wasm limits the backends; MODELS_DIR serves another models folder (how
- * candidate preview configs are timed through the same path, see models/export/preview_candidates.sh).
+ * PREVIEW_BACKENDS=wasm limits the backends, PREVIEW_STROKES sets the strokes per backend. The
+ * server inherits the environment: MODELS_DIR serves another models folder (how candidate
+ * preview configs are timed, tests/bench/preview-configs.sh); RENDER_THREADS=1 keeps the
+ * server's full-quality renderer, which runs on every stroke, to one of the machine's cores.
  */
 import type { Page } from 'playwright-core';
 import { createRoom, startServer } from '../helpers/server';
@@ -34,7 +36,7 @@ async function measure(page: Page): Promise<number[]> {
 
 const browser = await launchBrowser();
 if (!browser) throw new Error('Chromium is needed: apt-get install chromium');
-const server = await startServer({ ui: true, env: process.env.MODELS_DIR ? { MODELS_DIR: process.env.MODELS_DIR } : {} });
+const server = await startServer({ ui: true });
 const rows: string[] = [];
 try {
   for (const backend of BACKENDS) {
