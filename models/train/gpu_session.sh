@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One borrowed-GPU session (one call, ~9 minutes): everything that needs the accelerator, in
 # parallel, each phase bounded in time so the results come back even if one part fails.
-#   - the server model (SPADE ngf 16, 256 px; 128 px first), then the preview distilled from it
+#   - the server model (SPADE ngf 16, hidden 16, 256 px; 128 px first; the width that renders in
+#     ~100 ms on 2 CPU cores), then the CLADE preview distilled from it
 #   - the quality yardstick: segmenter + the equal-parameter comparison at 128 px
 #     (SPADE, concat decoder, pix2pixHD-style), same data, batch, steps and losses
 #   - models/evaluation/evaluate.py over all of them
@@ -25,14 +26,14 @@ if [ "${SMOKE:-0}" = 1 ]; then
   SRV="--ngf 4 --ngf-e 4 --ndf 8 --nhidden 8 --size 64 --low-size 32 --low-minutes 0.05 --batch 2 --pool 8 --fresh 1"
   SRV_MIN=0.3; EQ="--ngf 4 --ngf-e 4 --ndf 8 --nhidden 8 --size 32 --batch 2 --pool 8 --fresh 1"; EQ_STEPS=6; EQ_MIN=0.3
   SEG="--width 4 --size 32 --batch 2 --steps 10"; SEG_MIN=0.3
-  DIST="--ngf 4 --nhidden 4 --size 32 --batch 2 --pool 64 --warm 2"; DIST_MIN=0.2
+  DIST="--ngf 4 --norm clade --size 32 --batch 2 --pool 64 --warm 2"; DIST_MIN=0.2
   EVAL="--n 8 --size 64 --batch 4"; THREADS=1
 else
-  SRV="--ngf 16 --ngf-e 16 --ndf 32 --nhidden 32 --size 256 --low-size 128 --low-minutes 1.6 --batch 16 --pool 2048 --fresh 8"
-  SRV_MIN=${SRV_MIN:-4.5}; EQ="--ngf 16 --ngf-e 16 --ndf 32 --nhidden 32 --size 128 --batch 16 --pool 2048 --fresh 8"
-  EQ_STEPS=${EQ_STEPS:-3000}; EQ_MIN=${EQ_MIN:-4.5}
+  SRV="--ngf 16 --ngf-e 16 --ndf 32 --nhidden 16 --size 256 --low-size 128 --low-minutes 1.6 --batch 16 --pool 2048 --fresh 8"
+  SRV_MIN=${SRV_MIN:-4.5}; EQ="--ngf 16 --ngf-e 16 --ndf 32 --nhidden 16 --size 128 --batch 16 --pool 2048 --fresh 8"
+  EQ_STEPS=${EQ_STEPS:-2000}; EQ_MIN=${EQ_MIN:-4.5}
   SEG="--width 32 --size 128 --batch 32"; SEG_MIN=${SEG_MIN:-3}
-  DIST=${DIST:-"--ngf 8 --nhidden 16 --size 64 --batch 64 --pool 8192 --warm 256 --new-per-step 16"}; DIST_MIN=${DIST_MIN:-1.5}
+  DIST=${DIST:-"--ngf 8 --norm clade --size 64 --batch 64 --pool 8192 --warm 256 --new-per-step 16"}; DIST_MIN=${DIST_MIN:-1.5}
   EVAL="--n 1024 --size 256 --batch 64"; THREADS=3
 fi
 
