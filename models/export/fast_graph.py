@@ -122,8 +122,7 @@ class FastGenerator(nn.Module):
         return (small.to(torch.int32).unsqueeze(1) == self.classes).float()
 
     def forward(self, labels, z):
-        N = labels.shape[0]
-        x = self.fc(z).view(N, self.channels, self.sh, self.sw)
+        x = self.fc(z).view(-1, self.channels, self.sh, self.sw)
         segs, h = {}, self.sh  # one one-hot map per resolution, shared by its blocks
         for block, ups in zip(self.blocks, self.upsample):
             for _ in range(ups):

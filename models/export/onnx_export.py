@@ -86,21 +86,26 @@ def generator_graph(G, cfg, fast):
     return GeneratorGraph(G, cfg['label_nc']).eval()
 
 
-def export_generator(G, cfg, path, fp16, fast=True):
+def export_generator(G, cfg, path, fp16, fast=True, batch=1):
     """Write generator.onnx; returns the exported graph as a PyTorch module with fp32 weights
-    (fp16-rounded where the file stores fp16), i.e. what the ONNX file computes."""
+    (fp16-rounded where the file stores fp16), i.e. what the ONNX file computes.
+
+    batch: the fixed batch size of the graph's inputs, or 0 for a dynamic one (N). The server
+    renders one room per call, and fixed shapes let onnxruntime prove that SPADE's Mul/Add
+    inputs have equal shapes, so it keeps them in its blocked (NCHWc) layout and fuses the Adds
+    into the convolutions (~7% faster per frame than the same graph with a dynamic N)."""
     import copy
     m = generator_graph(G, cfg, fast)
     reference = round_weights_fp16(copy.deepcopy(m)) if fp16 else m
     if fp16:
         to_half_storage(m)
     S = cfg['size']
-    labels = torch.zeros(1, S, S, dtype=torch.uint8)
-    z = torch.zeros(1, cfg['z_dim'])
+    labels = torch.zeros(max(1, batch), S, S, dtype=torch.uint8)
+    z = torch.zeros(max(1, batch), cfg['z_dim'])
+    axes = {'labels': {0: 'N'}, 'z': {0: 'N'}, 'image': {0: 'N'}} if batch == 0 else None
     with torch.no_grad():
         torch.onnx.export(m, (labels, z), path, opset_version=13, input_names=['labels', 'z'],
-                          output_names=['image'], dynamic_axes={'labels': {0: 'N'}, 'z': {0: 'N'}, 'image': {0: 'N'}},
-                          do_constant_folding=not fp16)
+                          output_names=['image'], dynamic_axes=axes, do_constant_folding=not fp16)
     return reference
 
 
@@ -127,12 +132,13 @@ def main():
     p.add_argument('--render-size', type=int, default=0, help='render internally at this size, upsample')
     p.add_argument('--which', default='G_ema', help='G_ema (EMA weights) or G (raw); short runs: EMA lags')
     p.add_argument('--fast', type=int, default=1, help='1: export the folded inference graph (fast_graph.py); 0: trace as is')
+    p.add_argument('--batch', type=int, default=1, help='fixed batch size of generator.onnx (the server renders 1); 0: dynamic N')
     a = p.parse_args()
     torch.set_num_threads(2)
     G, E, cfg, meta = load_run(a.run, a.which, a.render_size)
     os.makedirs(os.path.join(a.out, 'parity'), exist_ok=True)
     gpath = os.path.join(a.out, 'generator.onnx')
-    reference = export_generator(G, cfg, gpath, bool(a.fp16), bool(a.fast))
+    reference = export_generator(G, cfg, gpath, bool(a.fp16), bool(a.fast), a.batch)
     epath = os.path.join(a.out, 'style_encoder.onnx')
     torch.onnx.export(EncoderGraph(E).eval(), (torch.zeros(1, 3, 256, 256),), epath, opset_version=13,
                       input_names=['image'], output_names=['mu', 'logvar'])
