@@ -57,7 +57,7 @@ function PreviewCanvas({ frame }: { frame: PreviewFrame | null }) {
     if (frame && ref.current) ref.current.getContext('2d')!.putImageData(frame.image, 0, 0);
   }, [frame]);
   if (!frame) return <div className="render-placeholder muted small">Preview loading…</div>;
-  return <canvas ref={ref} width={frame.image.width} height={frame.image.height} className="preview-canvas" data-testid="preview-canvas" data-version={frame.version} data-latency={frame.latencyMs.toFixed(1)} />;
+  return <canvas ref={ref} width={frame.image.width} height={frame.image.height} className="preview-canvas" data-testid="preview-canvas" data-version={frame.version} data-latency={frame.latencyMs.toFixed(1)} data-run-ms={frame.runMs.toFixed(1)} />;
 }
 
 function FullImage({ frame }: { frame: ShownFrame | null }) {

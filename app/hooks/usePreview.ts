@@ -20,6 +20,8 @@ export interface PreviewFrame {
   version: number;
   /** Time from the change being seen to the picture being ready, ms. */
   latencyMs: number;
+  /** Of which the worker's run (model forward + readback), ms. */
+  runMs: number;
 }
 
 /**
@@ -110,7 +112,7 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
         inFlight.delete(m.id);
         if (info) {
           // the worker transferred the buffer: no copy
-          setFrame({ image: new ImageData(m.rgba, m.width, m.height), version: info.version, latencyMs: performance.now() - info.seenAt });
+          setFrame({ image: new ImageData(m.rgba, m.width, m.height), version: info.version, latencyMs: performance.now() - info.seenAt, runMs: m.ms });
           setState((s) => (s.status === 'ready' ? { ...s, lastMs: Math.round(m.ms * 10) / 10 } : s));
         }
         if (dirty) start();

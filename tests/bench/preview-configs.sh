@@ -27,14 +27,14 @@ declare -a rows size
 for r in $(seq 1 "$rounds"); do
   for i in $(seq 1 $#); do
     row=$(flock /tmp/bench.lock env MODELS_DIR="$work/$i" PREVIEW_BACKENDS=wasm npx tsx tests/bench/preview.ts 2>/dev/null | grep '^| wasm |')
-    # '| wasm | p50 | p95 | MB | load |' -> 'p50 / p95'
-    rows[$i]="${rows[$i]:-}$(echo "$row" | awk -F'|' '{gsub(/ /, "", $3); gsub(/ /, "", $4); printf "%s / %s", $3, $4}') ; "
-    size[$i]=$(echo "$row" | awk -F'|' '{gsub(/^ +| +$/, "", $5); print $5}')
+    # '| wasm | p50 | p95 | worker run p50 | MB | load |' -> 'p50 / p95 (run)'
+    rows[$i]="${rows[$i]:-}$(echo "$row" | awk -F'|' '{gsub(/ /, "", $3); gsub(/ /, "", $4); gsub(/ /, "", $5); printf "%s / %s (%s)", $3, $4, $5}') ; "
+    size[$i]=$(echo "$row" | awk -F'|' '{gsub(/^ +| +$/, "", $6); print $6}')
     echo "round $r: ${!i%%|*}: $row" >&2
   done
 done
 {
-  echo "| config | random_preview.py flags | wasm stroke -> preview p50 / p95 ms, per round | download |"
+  echo "| config | random_preview.py flags | wasm stroke -> preview p50 / p95 ms (worker run p50), per round | download |"
   echo "|---|---|---|---:|"
   for i in $(seq 1 $#); do
     spec=${!i}

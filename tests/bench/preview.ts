@@ -17,9 +17,11 @@ import { percentile } from './procStats';
 const STROKES = Number(process.env.PREVIEW_STROKES ?? 20);
 const BACKENDS = (process.env.PREVIEW_BACKENDS ?? 'wasm,webgl,webgpu').split(',');
 
-async function measure(page: Page): Promise<number[]> {
+/** Per stroke: stroke -> preview ms, and the worker's run (forward + readback) within it. */
+async function measure(page: Page): Promise<{ latencies: number[]; runs: number[] }> {
   const box = (await page.getByTestId('paint-canvas').boundingBox())!;
   const latencies: number[] = [];
+  const runs: number[] = [];
   for (let i = 0; i < STROKES; i++) {
     const version = Number(await page.getByTestId('preview-canvas').getAttribute('data-version'));
     await page.locator(`[data-label="${i % 2 ? 'tree' : 'sea'}"]`).click();
@@ -29,9 +31,12 @@ async function measure(page: Page): Promise<number[]> {
     await page.mouse.move(box.x + 0.8 * box.width, box.y + (y + 0.05) * box.height, { steps: 5 });
     await page.mouse.up();
     await page.waitForFunction((v) => Number(document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-version')) > v, version, { timeout: 20_000 });
-    latencies.push(Number(await page.getByTestId('preview-canvas').getAttribute('data-latency')));
+    // one evaluate: both attributes of the same frame
+    const [latency, run] = await page.getByTestId('preview-canvas').evaluate((c) => [c.getAttribute('data-latency'), c.getAttribute('data-run-ms')]);
+    latencies.push(Number(latency));
+    runs.push(Number(run));
   }
-  return latencies;
+  return { latencies, runs };
 }
 
 const browser = await launchBrowser();
@@ -56,14 +61,14 @@ try {
     }
     const used = await diagnostics.getAttribute('data-backend');
     if (used !== backend) {
-      rows.push(`| ${backend} | not available here: ${errors[0] ?? (await diagnostics.textContent())?.replace(/\|/g, '/')} | | | |`);
+      rows.push(`| ${backend} | not available here: ${errors[0] ?? (await diagnostics.textContent())?.replace(/\|/g, '/')} | | | | |`);
       await page.context().close();
       continue;
     }
     const bytes = Number(await diagnostics.getAttribute('data-bytes'));
     const loadMs = Number(await diagnostics.getAttribute('data-load-ms'));
-    const latencies = await measure(page);
-    rows.push(`| ${backend} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${loadMs} |`);
+    const { latencies, runs } = await measure(page);
+    rows.push(`| ${backend} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${percentile(runs, 50).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${loadMs} |`);
     await page.context().close();
     console.error(`done: ${backend}`);
   }
@@ -72,6 +77,6 @@ try {
   await server.stop();
 }
 console.log(`### Preview in headless Chromium (Debian chromium, --disable-gpu; ${STROKES} strokes each)\n`);
-console.log('| backend | stroke -> preview p50 ms | p95 ms | model download | load ms (download + decode) |');
-console.log('|---|---:|---:|---:|---:|');
+console.log('| backend | stroke -> preview p50 ms | p95 ms | of which worker run p50 ms | model download | load ms (download + decode) |');
+console.log('|---|---:|---:|---:|---:|---:|');
 console.log(rows.join('\n'));
