@@ -43,7 +43,8 @@ say "start; $(nvidia-smi -L 2>/dev/null | head -1); $($PY -c 'import torch; prin
 # surprise on the device costs seconds rather than the session.
 TRAIN_EXTRA=""
 probe() { timeout 75 $PY models/train/train.py --runs "$R/probe" --name p $EQ --max-steps 3 --quiet --sample-minutes 100 "$@" >>"$LOG" 2>&1; }
-if probe; then say "probe ok (AMP)";
+if [ "${SKIP_PROBE:-0}" = 1 ]; then say "probe skipped";
+elif probe; then say "probe ok (AMP)";
 elif probe --amp 0; then TRAIN_EXTRA="--amp 0"; say "probe ok without AMP";
 elif SPADE_DATA_DEVICE=cpu probe --amp 0; then TRAIN_EXTRA="--amp 0"; export SPADE_DATA_DEVICE=cpu; say "probe ok with CPU data, no AMP";
 else say "probe failed; continuing anyway"; fi
@@ -58,21 +59,25 @@ bounded() {  # minutes name command...: run with a hard cap of minutes + 1, log 
   timeout "$cap" "$@" >"$R/$name.log" 2>&1; say "$name exited $? (cap ${cap} s)"
 }
 
-( bounded "$SRV_MIN" server $PY models/train/train.py --runs "$R" --name server $SRV $TRAIN_EXTRA \
+( bounded "$SRV_MIN" server $PY models/train/train.py --runs "$R" --name server $SRV ${SRV_EXTRA:-} $TRAIN_EXTRA \
     --max-minutes "$SRV_MIN" --total-minutes "$SRV_MIN" --ckpt-minutes 1 --sample-minutes 1 --threads $THREADS
   bounded "$DIST_MIN" preview $PY models/train/distill.py --teacher "$R/server" --runs "$R" --name preview $DIST \
     --max-minutes "$DIST_MIN" --threads $THREADS ) &
+if [ "${ONLY_SERVER:-0}" != 1 ]; then  # ONLY_SERVER=1: a second, shorter session for the server alone
 bounded "$SEG_MIN" segmenter $PY models/evaluation/segmenter.py $SEG --minutes "$SEG_MIN" --out "$R/segmenter.pt" --threads 2 &
 for arch in spade concat pix2pixhd; do
   bounded "$EQ_MIN" "eq_$arch" $PY models/train/train.py --runs "$R" --name "eq_$arch" --arch $arch --match-params $EQ \
     $TRAIN_EXTRA --max-steps "$EQ_STEPS" --max-minutes "$EQ_MIN" --total-minutes "$EQ_MIN" --ckpt-minutes 1 \
     --sample-minutes 1 --threads 2 &
 done
+fi
 wait
 say "training done"
+[ -f "$R/segmenter.pt" ] && {
 PREVIEW=""; [ -f "$R/preview/ckpt/index.json" ] && PREVIEW="--preview $R/preview"
 bounded 1.5 evaluate $PY models/evaluation/evaluate.py "$R/server" "$R/eq_spade" "$R/eq_concat" "$R/eq_pix2pixhd" \
   --names server SPADE concat pix2pixHD $PREVIEW --segmenter "$R/segmenter.pt" $EVAL --out "$R/eval" --threads 4
+}
 
 # Slim checkpoints (weights used for export/evaluation, no D, no optimiser state) keep the pack
 # under the 64 MiB return limit. The baselines come back (fp16) only when the evaluation
