@@ -1,7 +1,7 @@
 // Times one generator ONNX file in onnxruntime-node under chosen session options, and optionally
 // writes ORT's per-node profile summarised by op type (where a frame's time goes).
 //   node models/export/ort_time.mjs FILE.onnx [--runs 10] [--threads 2] [--opt all|extended|basic|disabled]
-//        [--mode sequential|parallel] [--no-arena] [--no-mempattern] [--profile] [--save-optimized OUT.onnx]
+//        [--mode sequential|parallel] [--no-arena] [--no-mempattern] [--no-spin] [--profile] [--save-optimized OUT.onnx]
 //        [--size 256]
 // Prints one JSON line: median/min/p90 ms per frame, the CPU other processes used meanwhile (in
 // cores), and the options used.
@@ -28,6 +28,7 @@ const options = {
   enableProfiling: flag('--profile'),
   profileFilePrefix: 'tmp/ort_profile',
 };
+if (flag('--no-spin')) options.extra = { session: { intra_op: { allow_spinning: '0' } } };
 const optimized = value('--save-optimized', null);
 if (optimized) options.optimizedModelFilePath = optimized;
 const session = await ort.InferenceSession.create(file, options);

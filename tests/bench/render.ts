@@ -96,7 +96,8 @@ for (const n of (process.env.BENCH_ROOMS ?? '1,4,16').split(',').map(Number)) {
 console.log(`### Render loop (one stroke every ${STROKE_EVERY_MS} ms per room, ${SECONDS} s, CPU, 256x256 WebP frames)\n`);
 console.log(lines.join('\n'));
 
-const shipped = path.join(root, 'models', 'landscape', 'generator.onnx');
+// MODELS_DIR (as for the server) lets a candidate model directory be benchmarked end to end.
+const shipped = path.join(process.env.MODELS_DIR ?? path.join(root, 'models'), 'landscape', 'generator.onnx');
 const official = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spade-official-')), 'official.onnx');
 const made = spawnSync('/usr/bin/python3', [path.join(root, 'models', 'export', 'random_official.py'), official], { encoding: 'utf8' });
 if (made.status !== 0) throw new Error(`official-size export failed:\n${made.stderr}`);
@@ -105,6 +106,6 @@ const officialMs = await timeModel(official, 3);
 fs.rmSync(path.dirname(official), { recursive: true, force: true });
 console.log('\n### Shipped vs official-size generator (onnxruntime-node, CPU, one 256x256 frame, median)\n');
 console.log('| model | ms per frame |\n|---|---:|');
-console.log(`| shipped (models/landscape/generator.onnx) | ${f(shippedMs)} |`);
+console.log(`| shipped (${path.relative(root, shipped)}) | ${f(shippedMs)} |`);
 console.log(`| official size: ngf 64, SPADE hidden 128 (random weights, same export) | ${f(officialMs)} |`);
 console.log(`\nSpeed-up: ${(officialMs / shippedMs).toFixed(1)}x (${made.stdout.trim()})`);
