@@ -240,40 +240,36 @@ function foldNorm(s: tf.Tensor1D, t: tf.Tensor1D, gw: tf.Tensor, bw: tf.Tensor, 
   };
 }
 
-/** The label map at each resolution a block needs, computed once per forward pass. */
+/** The one-hot label map at each resolution a block needs, made once per forward pass. */
 class SegCache {
-  private readonly idsAt = new Map<number, tf.Tensor3D>();
-  private readonly oneHotAt = new Map<number, tf.Tensor4D>();
+  private readonly at = new Map<number, tf.Tensor4D>();
 
   constructor(private readonly labels: Uint8Array, private readonly shape: [number, number, number], private readonly labelNc: number) {}
 
-  /** Label ids [n,h,w]. Nearest downsampling by an integer factor picks rows/cols 0, f, 2f..
-   * (= PyTorch F.interpolate(mode='nearest'), floor(i * in/out)); done on the bytes because
-   * the wasm backend's int32 strided slice returns float32. */
-  private ids(h: number, w: number): tf.Tensor3D {
-    let v = this.idsAt.get(h);
+  /**
+   * [n,h,w,labelNc] one-hot, built on the bytes (one upload instead of three tfjs ops per
+   * resolution). Nearest downsampling by an integer factor picks rows/cols 0, f, 2f.. (= PyTorch
+   * F.interpolate(mode='nearest'), floor(i * in/out)).
+   */
+  oneHot(h: number, w: number): tf.Tensor4D {
+    let v = this.at.get(h);
     if (!v) {
       const [n, H, W] = this.shape;
       const fy = H / h;
       const fx = W / w;
-      const out = new Int32Array(n * h * w);
+      const L = this.labelNc;
+      const out = new Float32Array(n * h * w * L);
       for (let b = 0, o = 0; b < n; b++) {
         for (let y = 0; y < h; y++) {
           const row = b * H * W + y * fy * W;
-          for (let x = 0; x < w; x++) out[o++] = this.labels[row + x * fx];
+          for (let x = 0; x < w; x++, o += L) {
+            const label = this.labels[row + x * fx];
+            if (label < L) out[o + label] = 1; // out of range: an all-zero row, as tf.oneHot gives
+          }
         }
       }
-      v = tf.tensor3d(out, [n, h, w], 'int32');
-      this.idsAt.set(h, v);
-    }
-    return v;
-  }
-
-  oneHot(h: number, w: number): tf.Tensor4D {
-    let v = this.oneHotAt.get(h);
-    if (!v) {
-      v = tf.cast(tf.oneHot(this.ids(h, w), this.labelNc), 'float32') as tf.Tensor4D;
-      this.oneHotAt.set(h, v);
+      v = tf.tensor4d(out, [n, h, w, L]);
+      this.at.set(h, v);
     }
     return v;
   }
