@@ -88,7 +88,8 @@ class FastBlock(nn.Module):
 
 class FastGenerator(nn.Module):
     """labels uint8 [N,H,W] + z [N,z_dim] -> image [N,3,H,W], same function as the generator
-    (optionally wrapped in load.RenderAt: render at a lower size, bilinear up)."""
+    (optionally wrapped in load.RenderAt: render at a lower size, bilinear up); z is unused by
+    generators without the VAE."""
 
     def __init__(self, G, label_nc, size):
         super().__init__()
@@ -96,12 +97,13 @@ class FastGenerator(nn.Module):
         if hasattr(G, 'G'):  # load.RenderAt
             self.render_size = min(size, G.size)
             G = G.G
-        if not G.use_vae:
-            raise ValueError('fast export expects the VAE (z) generator')
-        self.size, self.label_nc, self.z_dim = size, label_nc, G.z_dim
+        self.size, self.label_nc, self.use_vae = size, label_nc, G.use_vae
         self.channels, self.sh, self.sw = 16 * G.ngf, G.sh, G.sw
-        self.fc = nn.Linear(G.fc.in_features, G.fc.out_features)
-        self.fc.load_state_dict(G.fc.state_dict())
+        if G.use_vae:  # z -> start grid
+            self.fc = nn.Linear(G.fc.in_features, G.fc.out_features)
+            self.fc.load_state_dict(G.fc.state_dict())
+        else:  # official non-VAE generators: conv on the label map downsampled to the start grid
+            self.fc = _conv(G.fc.weight, G.fc.bias, G.fc.padding)
         names = ['head_0', 'G_middle_0', 'G_middle_1', 'up_0', 'up_1', 'up_2', 'up_3'] + (['up_4'] if G.mode == 'most' else [])
         self.blocks = nn.ModuleList(FastBlock(getattr(G, n)) for n in names)
         # Which blocks are preceded by a 2x upsampling, as in SPADEGenerator.forward (the first
@@ -114,16 +116,21 @@ class FastGenerator(nn.Module):
             self.upsample.append(max(0, done + k - skip) - max(0, done - skip))
             done += k
         self.conv_img = _conv(G.conv_img.weight, G.conv_img.bias, G.conv_img.padding)
-        self.register_buffer('classes', torch.arange(label_nc, dtype=torch.int32).view(1, label_nc, 1, 1))
+        # float (the model's dtype follows .double() etc.); labels < 256 compare exactly
+        self.register_buffer('classes', torch.arange(label_nc, dtype=torch.float32).view(1, label_nc, 1, 1))
 
     def one_hot(self, labels, height):
         step = self.size // height
         small = labels[:, ::step, ::step] if step > 1 else labels
-        return (small.to(torch.int32).unsqueeze(1) == self.classes).float()
+        return (small.to(self.classes.dtype).unsqueeze(1) == self.classes).to(self.classes.dtype)
 
     def forward(self, labels, z):
-        x = self.fc(z).view(-1, self.channels, self.sh, self.sw)
         segs, h = {}, self.sh  # one one-hot map per resolution, shared by its blocks
+        if self.use_vae:
+            x = self.fc(z).view(-1, self.channels, self.sh, self.sw)
+        else:
+            segs[h] = self.one_hot(labels, h)
+            x = self.fc(segs[h])
         for block, ups in zip(self.blocks, self.upsample):
             for _ in range(ups):
                 x = F.interpolate(x, scale_factor=2.0, mode='nearest')

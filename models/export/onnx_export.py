@@ -73,7 +73,7 @@ class GeneratorGraph(nn.Module):
 
     def forward(self, labels, z):
         # OneHot in the graph, so clients send 1 byte per pixel
-        seg = F.one_hot(labels.long(), self.label_nc).permute(0, 3, 1, 2).float()
+        seg = F.one_hot(labels.long(), self.label_nc).permute(0, 3, 1, 2).to(z.dtype)
         return self.G(seg, z)
 
 
