@@ -52,6 +52,7 @@ rm -rf "$R/probe"
 
 bounded() {  # minutes name command...: run with a hard cap of minutes + 1, log to $R/name.log;
   # never past the session deadline (45 s kept for slimming and packing)
+  # +1 min: CUDA start-up and data pool fill happen before the trainer starts its own clock
   local cap=$(awk "BEGIN{print int(($1 + 1) * 60)}"); local name=$2; shift 2
   local left=$((END - $(date +%s) - 45))
   [ "$cap" -gt "$left" ] && cap=$left
