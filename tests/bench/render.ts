@@ -99,7 +99,7 @@ console.log(lines.join('\n'));
 // MODELS_DIR (as for the server) lets a candidate model directory be benchmarked end to end.
 const shipped = path.join(process.env.MODELS_DIR ?? path.join(root, 'models'), 'landscape', 'generator.onnx');
 const official = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spade-official-')), 'official.onnx');
-const made = spawnSync('/usr/bin/python3', [path.join(root, 'models', 'export', 'random_official.py'), official], { encoding: 'utf8' });
+const made = spawnSync('/usr/bin/python3', [path.join(root, 'models', 'export', 'random_config.py'), official, '--ngf', '64', '--nhidden', '128'], { encoding: 'utf8' });
 if (made.status !== 0) throw new Error(`official-size export failed:\n${made.stderr}`);
 const shippedMs = await timeModel(shipped, 10);
 const officialMs = await timeModel(official, 3);
