@@ -48,6 +48,13 @@ export interface PresenceState {
   drawing: { tool: string; label: string; size: number; points: number[] } | null;
 }
 
+/**
+ * 'draft': rendered by the model's cheaper draft graph (same weights at a lower internal
+ * resolution) while several rooms wait for the renderer; a 'full' frame of the same state follows
+ * once the room stops changing.
+ */
+export type FrameQuality = 'draft' | 'full';
+
 /** What accompanies each rendered frame (the encoded image travels beside it as binary). */
 export interface FrameMeta {
   roomId: string;
@@ -55,6 +62,7 @@ export interface FrameMeta {
   version: number;
   model: string;
   style: string;
+  quality: FrameQuality;
   /** Wall time from taking the state to the encoded image, in ms. */
   renderMs: number;
   width: number;

@@ -102,7 +102,7 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
       <p className={`render-status tone-${tone}`} data-testid="render-status">{text}</p>
       {frame && (
         <div className="render-meta muted small">
-          <span data-testid="render-ms">{frame.meta.renderMs} ms</span> · {frame.meta.width}×{frame.meta.height} · {frame.meta.model} · style {frame.meta.style}
+          <span data-testid="render-ms" data-quality={frame.meta.quality}>{frame.meta.quality === 'draft' ? 'Draft · ' : ''}{frame.meta.renderMs} ms</span> · {frame.meta.width}×{frame.meta.height} · {frame.meta.model} · style {frame.meta.style}
           <button className="secondary small-button" onClick={() => void downloadPng(frame)}>Download PNG</button>
         </div>
       )}

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { io } from 'socket.io-client';
 import { SOCKET_EVENTS, type FrameMeta, type RenderStatus } from '@/lib/protocol';
 import { VOTE_EVENTS, type VoteState } from '@/lib/social';
+import { supersedes } from '@/lib/frameOrder';
 
 export interface ShownFrame {
   meta: FrameMeta;
@@ -11,8 +12,9 @@ export interface ShownFrame {
 }
 
 /**
- * Full-quality frames pushed by the server for one room. A frame older than the one shown is
- * dropped (frames can cross on the wire), so the picture never steps back in time.
+ * Frames pushed by the server for one room (full quality, or drafts while the renderer is busy).
+ * A frame older than the one shown is dropped (frames can cross on the wire), so the picture
+ * never steps back in time, and a draft never hides the full frame of the same version.
  */
 export function useRenderFeed(roomId: string) {
   const [frame, setFrame] = useState<ShownFrame | null>(null);
@@ -37,7 +39,7 @@ export function useRenderFeed(roomId: string) {
     });
     socket.on('disconnect', () => setConnected(false));
     socket.on(SOCKET_EVENTS.frame, (meta: FrameMeta, bytes: ArrayBuffer) => {
-      if (shown && meta.version < shown.meta.version) return;
+      if (!supersedes(meta, shown?.meta ?? null)) return;
       const url = URL.createObjectURL(new Blob([bytes], { type: meta.mime }));
       if (shown) URL.revokeObjectURL(shown.url);
       shown = { meta, url };

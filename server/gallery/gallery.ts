@@ -49,14 +49,15 @@ export class Gallery {
   }) {}
 
   /**
-   * The latest frame, preferring one of exactly this version and style: when the room is being
-   * rendered and the last edit or style change is still in flight, wait briefly for it.
+   * The latest frame, preferring a full-quality one of exactly this version and style: when the
+   * room is being rendered and the last edit, style change or full refresh of a draft is still
+   * in flight, wait briefly for it.
    */
   private async frameFor(roomId: string, version: number, styleId: string, waitMs = 4000): Promise<{ meta: FrameMeta; bytes: Buffer } | null> {
     const deadline = Date.now() + waitMs;
     for (;;) {
       const frame = this.deps.latestFrame(roomId);
-      const current = frame && frame.meta.version === version && frame.meta.style === styleId;
+      const current = frame && frame.meta.version === version && frame.meta.style === styleId && frame.meta.quality === 'full';
       if (current || !this.deps.isRendered(roomId) || Date.now() > deadline) return frame;
       await new Promise((r) => setTimeout(r, 100));
     }

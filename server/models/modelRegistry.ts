@@ -13,6 +13,8 @@ const manifestSchema = z.object({
   zDim: z.number().int().nonnegative(),
   labels: z.string(),
   generator: z.string(),
+  /** Optional cheaper graph of the same weights and inputs/outputs, rendered under load. */
+  draft: z.string().optional(),
   encoder: z.string().optional(),
   presets: z.string().optional(),
   default: z.boolean().optional(),
@@ -63,6 +65,8 @@ export interface ModelEntry {
   labels: LabelSet;
   labelNames: ReadonlySet<string>;
   generatorPath: string;
+  /** Draft generator (same inputs and outputs, less work), or null: such a model never drafts. */
+  draftPath: string | null;
   encoderPath: string | null;
   presets: Preset[];
   isDefault: boolean;
@@ -156,6 +160,7 @@ function loadEntry(dir: string, raw: unknown): ModelEntry {
     // aliases count: strokes painted with another model's names ("sky") are valid here too
     labelNames: new Set(labelIds(labels).keys()),
     generatorPath: path.join(dir, manifest.generator),
+    draftPath: manifest.draft ? path.join(dir, manifest.draft) : null,
     encoderPath: manifest.encoder ? path.join(dir, manifest.encoder) : null,
     presets,
     isDefault: manifest.default === true,

@@ -2,42 +2,72 @@ import * as ort from 'onnxruntime-node';
 import type { ModelEntry } from '../models/modelRegistry';
 import { openSession, type SessionOptions } from './onnxSession';
 import type { Logger } from '../log';
+import type { FrameQuality } from '../../lib/protocol';
 
 /**
  * One model's SPADE generator behind onnxruntime-node: uint8 label map + style z in, RGB bytes
- * out. Opened once and warmed up, so the first user does not pay for graph initialisation.
+ * out. Opened once and warmed up, so the first user does not pay for graph initialisation. A
+ * model may ship a draft graph (same weights and inputs/outputs, rendered at a lower internal
+ * resolution) for frames under load; without one, or if it cannot be opened, every frame is full.
  */
 export class Generator {
   private constructor(
     readonly model: ModelEntry,
-    private readonly session: ort.InferenceSession,
+    private readonly full: ort.InferenceSession,
+    private readonly draft: ort.InferenceSession | null,
     readonly provider: string,
   ) {}
 
   static async open(model: ModelEntry, options: SessionOptions, log: Logger): Promise<Generator> {
     const started = performance.now();
     const { session, provider } = await openSession(model.generatorPath, options, log);
-    const generator = new Generator(model, session, provider);
-    const [w, h] = model.size;
-    await generator.run(new Uint8Array(w * h), new Float32Array(model.zDim));
-    log.info({ model: model.id, provider, ms: Math.round(performance.now() - started) }, 'generator loaded and warmed up');
-    return generator;
+    const generator = new Generator(model, session, null, provider);
+    await generator.warmUp('full');
+    const draft = model.draftPath ? await Generator.openDraft(generator, model.draftPath, options, log) : null;
+    log.info({ model: model.id, provider, draft: draft !== null, ms: Math.round(performance.now() - started) }, 'generator loaded and warmed up');
+    return draft ?? generator;
   }
 
-  /** Returns interleaved RGB bytes (width x height x 3). */
-  async run(labels: Uint8Array, z: Float32Array): Promise<Uint8Array> {
+  /** The same generator with its draft session, or null (logged) when the draft is unusable. */
+  private static async openDraft(full: Generator, draftPath: string, options: SessionOptions, log: Logger): Promise<Generator | null> {
+    try {
+      const { session } = await openSession(draftPath, { ...options, providers: [full.provider] }, log);
+      const generator = new Generator(full.model, full.full, session, full.provider);
+      await generator.warmUp('draft');
+      return generator;
+    } catch (error) {
+      log.warn({ model: full.model.id, draft: draftPath, reason: (error as Error).message }, 'draft generator unusable; this model renders full frames only');
+      return null;
+    }
+  }
+
+  get hasDraft(): boolean {
+    return this.draft !== null;
+  }
+
+  private async warmUp(quality: FrameQuality): Promise<void> {
+    const [w, h] = this.model.size;
+    await this.run(new Uint8Array(w * h), new Float32Array(this.model.zDim), quality);
+  }
+
+  /** Renders at the asked quality where the model has a draft graph, else full. */
+  async run(labels: Uint8Array, z: Float32Array, quality: FrameQuality): Promise<{ rgb: Uint8Array; quality: FrameQuality }> {
     const [w, h] = this.model.size;
     if (labels.length !== w * h) throw new Error(`label map is ${labels.length} bytes, model wants ${w}x${h}`);
     if (z.length !== this.model.zDim) throw new Error(`style has ${z.length} values, model wants ${this.model.zDim}`);
     const feeds: Record<string, ort.Tensor> = { labels: new ort.Tensor('uint8', labels, [1, h, w]) };
     if (this.model.zDim > 0) feeds.z = new ort.Tensor('float32', z, [1, this.model.zDim]);
-    const out = await this.session.run(feeds);
-    const image = out[this.session.outputNames[0]].data as Float32Array;
-    return toRgb(image, w, h);
+    const used = quality === 'draft' && this.draft ? 'draft' : 'full';
+    const session = used === 'draft' ? this.draft! : this.full;
+    const out = await session.run(feeds);
+    const image = out[session.outputNames[0]].data as Float32Array;
+    if (image.length !== 3 * w * h) throw new Error(`${used} generator returned ${image.length} values, want 3x${w}x${h}`);
+    return { rgb: toRgb(image, w, h), quality: used };
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    await this.full.release();
+    await this.draft?.release();
   }
 }
 

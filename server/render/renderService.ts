@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io';
 import { IncrementalRasterizer } from '../../lib/raster';
-import { SOCKET_EVENTS, type FrameMeta, type RenderStatus } from '../../lib/protocol';
+import { SOCKET_EVENTS, type FrameMeta, type FrameQuality, type RenderStatus } from '../../lib/protocol';
+import { supersedes } from '../../lib/frameOrder';
 import type { ModelEntry, ModelRegistry } from '../models/modelRegistry';
 import type { RoomRegistry } from '../sync/roomRegistry';
 import type { RoomService } from '../rooms/roomService';
@@ -48,7 +49,7 @@ export class RenderService {
     this.scheduler = new RenderScheduler({
       concurrency: options.concurrency,
       isWatched: (roomId) => deps.realtime.audience(roomId) > 0,
-      render: (roomId) => this.render(roomId),
+      render: (roomId, quality) => this.render(roomId, quality),
       onError: (roomId, error) => deps.log.error({ err: error, room: roomId }, 'render failed'),
     });
     deps.registry.listen({
@@ -80,7 +81,8 @@ export class RenderService {
     if (state?.latest) socket.emit(SOCKET_EVENTS.frame, state.latest.meta, state.latest.bytes);
     // The room may not be loaded yet (nobody on Yjs): load it so it can render.
     const room = await this.deps.registry.open(roomId);
-    if (!state?.latest || state.latest.meta.version !== room.version) this.scheduler.markDirty(roomId);
+    const latest = state?.latest?.meta;
+    if (!latest || latest.version !== room.version || latest.quality === 'draft') this.scheduler.markDirty(roomId);
   }
 
   private async stateFor(roomId: string): Promise<RoomRenderState> {
@@ -98,14 +100,14 @@ export class RenderService {
     this.deps.realtime.io.to(roomId).emit(SOCKET_EVENTS.renderStatus, status);
   }
 
-  private async render(roomId: string): Promise<void> {
+  private async render(roomId: string, asked: FrameQuality): Promise<FrameQuality | null> {
     const room = this.deps.registry.get(roomId);
-    if (!room) return;
+    if (!room) return null;
     const state = await this.stateFor(roomId);
     const generator = this.generators.get(state.model.id);
     if (!generator) {
       this.emitStatus(roomId, { state: 'unavailable', reason: this.unavailable.get(state.model.id) ?? 'model not loaded' });
-      return;
+      return null;
     }
     const started = performance.now();
     // Take the state synchronously: edits arriving during inference mark the room dirty again.
@@ -114,7 +116,7 @@ export class RenderService {
     const labels = map.slice();
     this.emitStatus(roomId, { state: 'rendering', version });
     const style = await this.deps.styles.get(roomId, state.model);
-    const rgb = await generator.run(labels, style.z);
+    const { rgb, quality } = await generator.run(labels, style.z, asked);
     const [width, height] = state.model.size;
     const bytes = await encodeFrame(rgb, width, height, this.options.format);
     const meta: FrameMeta = {
@@ -122,6 +124,7 @@ export class RenderService {
       version,
       model: state.model.id,
       style: style.id,
+      quality,
       renderMs: Math.round((performance.now() - started) * 10) / 10,
       width,
       height,
@@ -129,9 +132,10 @@ export class RenderService {
       bytes: bytes.byteLength,
       at: Date.now(),
     };
-    if (!state.latest || state.latest.meta.version <= version) state.latest = { meta, bytes };
+    if (supersedes(meta, state.latest?.meta ?? null)) state.latest = { meta, bytes };
     this.deps.realtime.io.to(roomId).emit(SOCKET_EVENTS.frame, meta, bytes);
     this.emitStatus(roomId, { state: 'idle', version });
+    return quality;
   }
 
   /** The latest frame of a room, if any (download and gallery). */

@@ -1,8 +1,9 @@
 /**
  * Render benchmark: 1, 4 and 16 rooms painting at once (one painter and one watcher each);
- * server render time p50/p95, frames/s, stroke -> frame at the watcher p50/p95; then the shipped
- * generator against an official-size one (ngf 64, random weights, same export path) in
- * onnxruntime-node for the speed ratio. Run: npm run bench:render
+ * server render time p50/p95 per quality, frames/s, share of draft frames, stroke -> first frame
+ * (any quality) and stroke -> full-quality frame at the watcher p50/p95; then the shipped
+ * generator (and its draft graph) against an official-size one (ngf 64, random weights, same
+ * export path) in onnxruntime-node for the speed ratio. Run: npm run bench:render
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,38 +19,52 @@ import { percentile } from './procStats';
 
 const SECONDS = 10;
 const STROKE_EVERY_MS = 250;
+/** After painting stops, frames still count for latency (not frames/s) so late strokes get theirs. */
+const DRAIN_MS = 3000;
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 async function runRooms(roomCount: number) {
   const server = await startServer();
-  const renderMs: number[] = [];
+  const renderMs = { draft: [] as number[], full: [] as number[] };
   const strokeToFrame: number[] = [];
+  const strokeToFull: number[] = [];
   const clients: YClient[] = [];
   const sockets: Socket[] = [];
-  const pending: Array<Array<{ version: number; at: number }>> = [];
+  /** Per room: strokes not yet in any frame, and strokes not yet in a full-quality frame. */
+  const pending: Array<{ any: Array<{ version: number; at: number }>; full: Array<{ version: number; at: number }> }> = [];
   let frames = 0;
+  let drafts = 0;
   let measuring = false;
+  let counting = false;
   for (let r = 0; r < roomCount; r++) {
     const room = await createRoom(server.url, true);
     const painter = connect(server.wsUrl, room);
     await synced(painter);
     clients.push(painter);
-    const waiting: Array<{ version: number; at: number }> = [];
+    const waiting = { any: [] as Array<{ version: number; at: number }>, full: [] as Array<{ version: number; at: number }> };
     pending.push(waiting);
     const socket = io(server.url, { transports: ['websocket'], forceNew: true });
     sockets.push(socket);
     socket.on(SOCKET_EVENTS.frame, (meta: FrameMeta) => {
       const now = performance.now();
       if (!measuring) return;
-      frames += 1;
-      renderMs.push(meta.renderMs);
-      // Every stroke this frame includes is now visible at the watcher.
-      while (waiting.length > 0 && waiting[0].version <= meta.version) strokeToFrame.push(now - waiting.shift()!.at);
+      if (counting) {
+        frames += 1;
+        if (meta.quality === 'draft') drafts += 1;
+        renderMs[meta.quality].push(meta.renderMs);
+      }
+      // Every stroke this frame includes is now visible at the watcher (at full quality if full).
+      const seen = (queue: Array<{ version: number; at: number }>, into: number[]) => {
+        while (queue.length > 0 && queue[0].version <= meta.version) into.push(now - queue.shift()!.at);
+      };
+      seen(waiting.any, strokeToFrame);
+      if (meta.quality === 'full') seen(waiting.full, strokeToFull);
     });
     await new Promise<void>((resolve) => socket.on('connect', () => socket.emit(SOCKET_EVENTS.join, room, () => resolve())));
   }
   await new Promise((r) => setTimeout(r, 1500)); // first frames of every room
   measuring = true;
+  counting = true;
   let i = 0;
   const t0 = performance.now();
   const timers = clients.map((painter, r) => setTimeout(() => {
@@ -57,7 +72,9 @@ async function runRooms(roomCount: number) {
       i += 1;
       const y = 100 + ((i * 53) % 800);
       painter.strokes.push([{ id: `r${r}s${i}`, tool: 'brush', label: i % 2 ? 'tree' : 'grass', size: 60, points: [100, y, 500, y + 40, 900, y] }]);
-      pending[r].push({ version: docVersion(painter.doc), at: performance.now() });
+      const stroke = { version: docVersion(painter.doc), at: performance.now() };
+      pending[r].any.push(stroke);
+      pending[r].full.push(stroke);
     };
     paint();
     timers[r] = setInterval(paint, STROKE_EVERY_MS);
@@ -65,11 +82,14 @@ async function runRooms(roomCount: number) {
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   for (const t of timers) clearInterval(t);
   const wall = (performance.now() - t0) / 1000;
+  counting = false;
+  await new Promise((r) => setTimeout(r, DRAIN_MS));
   measuring = false;
+  const unanswered = pending.reduce((n, p) => n + p.full.length, 0);
   for (const s of sockets) s.disconnect();
   for (const c of clients) c.destroy();
   await server.stop('SIGKILL');
-  return { roomCount, frames, fps: frames / wall, render: renderMs, s2f: strokeToFrame };
+  return { roomCount, frames, drafts, fps: frames / wall, render: renderMs, s2f: strokeToFrame, s2full: strokeToFull, unanswered };
 }
 
 async function timeModel(file: string, runs: number): Promise<number> {
@@ -87,25 +107,36 @@ async function timeModel(file: string, runs: number): Promise<number> {
 }
 
 const f = (n: number) => n.toFixed(0);
-const lines = ['| rooms painting | frames | frames/s | render p50 ms | render p95 ms | stroke -> frame p50 ms | stroke -> frame p95 ms |', '|---:|---:|---:|---:|---:|---:|---:|'];
+const p50p95 = (values: number[]) => (values.length > 0 ? `${f(percentile(values, 50))} / ${f(percentile(values, 95))}` : '-');
+const lines = [
+  '| rooms painting | frames | frames/s | draft frames | render full p50 / p95 ms | render draft p50 / p95 ms | stroke -> first frame p50 / p95 ms | stroke -> full frame p50 / p95 ms | strokes without a full frame |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+];
 for (const n of (process.env.BENCH_ROOMS ?? '1,4,16').split(',').map(Number)) {
   const r = await runRooms(n);
-  lines.push(`| ${n} | ${r.frames} | ${r.fps.toFixed(1)} | ${f(percentile(r.render, 50))} | ${f(percentile(r.render, 95))} | ${f(percentile(r.s2f, 50))} | ${f(percentile(r.s2f, 95))} |`);
+  const share = r.frames > 0 ? Math.round((100 * r.drafts) / r.frames) : 0;
+  lines.push(`| ${n} | ${r.frames} | ${r.fps.toFixed(1)} | ${share}% | ${p50p95(r.render.full)} | ${p50p95(r.render.draft)} | ${p50p95(r.s2f)} | ${p50p95(r.s2full)} | ${r.unanswered} |`);
   console.error(`done: ${n} rooms`);
 }
 console.log(`### Render loop (one stroke every ${STROKE_EVERY_MS} ms per room, ${SECONDS} s, CPU, 256x256 WebP frames)\n`);
+console.log(`Frames and frames/s over the ${SECONDS} s of painting; stroke latencies include frames up to ${DRAIN_MS} ms after it stops.\n`);
 console.log(lines.join('\n'));
 
 // MODELS_DIR (as for the server) lets a candidate model directory be benchmarked end to end.
-const shipped = path.join(process.env.MODELS_DIR ?? path.join(root, 'models'), 'landscape', 'generator.onnx');
+const landscape = path.join(process.env.MODELS_DIR ?? path.join(root, 'models'), 'landscape');
+const shipped = path.join(landscape, 'generator.onnx');
+const draftName = (JSON.parse(fs.readFileSync(path.join(landscape, 'model.json'), 'utf8')) as { draft?: string }).draft;
+const draft = draftName ? path.join(landscape, draftName) : null;
 const official = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spade-official-')), 'official.onnx');
 const made = spawnSync('/usr/bin/python3', [path.join(root, 'models', 'export', 'random_config.py'), official, '--ngf', '64', '--nhidden', '128'], { encoding: 'utf8' });
 if (made.status !== 0) throw new Error(`official-size export failed:\n${made.stderr}`);
 const shippedMs = await timeModel(shipped, 10);
+const draftMs = draft ? await timeModel(draft, 10) : null;
 const officialMs = await timeModel(official, 3);
 fs.rmSync(path.dirname(official), { recursive: true, force: true });
 console.log('\n### Shipped vs official-size generator (onnxruntime-node, CPU, one 256x256 frame, median)\n');
 console.log('| model | ms per frame |\n|---|---:|');
 console.log(`| shipped (${path.relative(root, shipped)}) | ${f(shippedMs)} |`);
+if (draft && draftMs !== null) console.log(`| shipped draft graph (${path.relative(root, draft)}) | ${f(draftMs)} |`);
 console.log(`| official size: ngf 64, SPADE hidden 128 (random weights, same export) | ${f(officialMs)} |`);
 console.log(`\nSpeed-up: ${(officialMs / shippedMs).toFixed(1)}x (${made.stdout.trim()})`);

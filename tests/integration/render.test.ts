@@ -51,8 +51,9 @@ describe('full-quality render over socket.io', () => {
     await synced(painter);
     painter.strokes.push([stroke('tree', { size: 120 })]);
     const version = docVersion(painter.doc);
-    const hasCurrent = (w: Watcher) => w.frames.some((f) => f.meta.version === version);
-    await waitFor(() => hasCurrent(a) && hasCurrent(b), 20_000, 'a frame of the latest version on both clients');
+    // A draft (only while other rooms wait for the renderer) is always followed by a full frame.
+    const hasCurrent = (w: Watcher) => w.frames.some((f) => f.meta.version === version && f.meta.quality === 'full');
+    await waitFor(() => hasCurrent(a) && hasCurrent(b), 20_000, 'a full frame of the latest version on both clients');
 
     const frame = a.frames.find((f) => f.meta.version === version)!;
     expect(frame.meta).toMatchObject({ roomId: room, width: 256, height: 256, mime: 'image/webp', bytes: frame.bytes.length });

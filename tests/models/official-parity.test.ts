@@ -206,8 +206,9 @@ print(json.dumps(out))
     const map = rasterize(strokes, 64, 64, coco.labels);
     expect(map.every((v) => v === 156)).toBe(true);
     const gen = await Generator.open(coco, { providers: ['cpu'], threads: 1 }, log);
-    const rgb = await gen.run(map, new Float32Array(0));
+    const { rgb, quality } = await gen.run(map, new Float32Array(0), 'draft');
     expect(rgb.length).toBe(64 * 64 * 3);
+    expect(quality).toBe('full'); // no draft graph in this manifest: drafts fall back to full
     await gen.close();
     const city = registry.require('cityscapes-tiny');
     expect(city.size).toEqual([128, 64]); // width x height, as the official 2:1 crop

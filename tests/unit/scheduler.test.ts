@@ -1,16 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { RenderScheduler } from '../../server/render/scheduler';
+import type { FrameQuality } from '../../lib/protocol';
 
-/** A scheduler whose renders finish only when the test says so. */
-function harness(concurrency = 1, watched: (id: string) => boolean = () => true) {
+/**
+ * A scheduler whose renders finish only when the test says so. `drafts`: whether the model has
+ * a draft graph (without one, a render asked for a draft reports 'full', as the Generator does).
+ */
+function harness(concurrency = 1, watched: (id: string) => boolean = () => true, drafts = false) {
   const started: string[] = [];
+  /** `room:quality` as asked, in start order. */
+  const asked: string[] = [];
   const finish = new Map<string, Array<() => void>>();
   const scheduler = new RenderScheduler({
     concurrency,
     isWatched: watched,
-    render: (roomId) => {
+    render: (roomId, quality) => {
       started.push(roomId);
-      return new Promise<void>((resolve) => finish.set(roomId, [...(finish.get(roomId) ?? []), resolve]));
+      asked.push(`${roomId}:${quality}`);
+      const rendered: FrameQuality = drafts ? quality : 'full';
+      return new Promise<FrameQuality>((resolve) => finish.set(roomId, [...(finish.get(roomId) ?? []), () => resolve(rendered)]));
     },
   });
   const complete = async (roomId: string) => {
@@ -18,7 +26,7 @@ function harness(concurrency = 1, watched: (id: string) => boolean = () => true)
     list.shift()!();
     await new Promise((r) => setImmediate(r));
   };
-  return { scheduler, started, complete };
+  return { scheduler, started, asked, complete };
 }
 
 describe('RenderScheduler', () => {
@@ -89,6 +97,7 @@ describe('RenderScheduler', () => {
       render: async () => {
         calls += 1;
         if (calls === 1) throw new Error('boom');
+        return 'full';
       },
       onError: (id) => errors.push(id),
     });
@@ -97,5 +106,104 @@ describe('RenderScheduler', () => {
     await scheduler.idle();
     expect(errors).toEqual(['a']);
     expect(calls).toBe(2);
+  });
+});
+
+describe('RenderScheduler progressive rendering (drafts under load)', () => {
+  const drafting = (concurrency = 1, watched: (id: string) => boolean = () => true) => harness(concurrency, watched, true);
+
+  it('renders a single busy room at full quality, always', async () => {
+    const { scheduler, asked, complete } = drafting();
+    scheduler.markDirty('a');
+    scheduler.markDirty('a'); // edits during the render
+    await complete('a');
+    scheduler.markDirty('a');
+    await complete('a');
+    await complete('a');
+    expect(asked).toEqual(['a:full', 'a:full', 'a:full']);
+    await scheduler.idle();
+  });
+
+  // In these tests the first room marked dirty starts at once (full: nobody else waits yet);
+  // the rooms marked meanwhile queue behind it.
+  it('drafts while other rooms wait, then owes each drafted room a full frame', async () => {
+    const { scheduler, asked, complete } = drafting();
+    for (const id of ['a', 'b', 'c']) scheduler.markDirty(id);
+    scheduler.markDirty('a'); // a edits during its render
+    await complete('a');
+    await complete('b');
+    await complete('c');
+    // a is the only dirty room left: full; then the owed refreshes, oldest first
+    expect(asked).toEqual(['a:full', 'b:draft', 'c:draft', 'a:full']);
+    expect(scheduler.pending).toBe(2);
+    await complete('a');
+    await complete('b');
+    await complete('c');
+    expect(asked).toEqual(['a:full', 'b:draft', 'c:draft', 'a:full', 'b:full', 'c:full']);
+    await scheduler.idle();
+  });
+
+  it('gives a drafted room that stopped painting its full frame once no dirty room waits', async () => {
+    const { scheduler, asked, complete } = drafting();
+    for (const id of ['a', 'b', 'c']) scheduler.markDirty(id);
+    await complete('a');
+    await complete('b'); // b stops painting
+    expect(asked).toEqual(['a:full', 'b:draft', 'c:full']);
+    await complete('c');
+    expect(asked).toEqual(['a:full', 'b:draft', 'c:full', 'b:full']);
+    await complete('b');
+    expect(scheduler.pending).toBe(0);
+    await scheduler.idle();
+  });
+
+  it('does not starve the full frame of a quiet room while others keep painting', async () => {
+    const { scheduler, asked, complete } = drafting();
+    for (const id of ['b', 'quiet', 'c']) scheduler.markDirty(id);
+    // b and c edit during every render of theirs, so dirty rooms never run out
+    for (let i = 0; i < 8; i++) {
+      const room = asked[asked.length - 1].split(':')[0];
+      if (room !== 'quiet') scheduler.markDirty(room);
+      await complete(room);
+    }
+    // quiet's full frame comes after one round of the rooms queued behind its draft
+    expect(asked.slice(0, 5)).toEqual(['b:full', 'quiet:draft', 'c:draft', 'b:draft', 'quiet:full']);
+    expect(asked.slice(5).every((q) => q.endsWith(':draft'))).toBe(true);
+    expect(asked.filter((q) => q.startsWith('quiet'))).toHaveLength(2);
+  });
+
+  it('still renders only the latest state: an edit replaces an owed refresh', async () => {
+    const { scheduler, asked, complete } = drafting();
+    for (const id of ['a', 'b', 'c']) scheduler.markDirty(id);
+    await complete('a');
+    await complete('b'); // b owes a full frame of its drafted state...
+    for (let i = 0; i < 20; i++) scheduler.markDirty('b'); // ...until it changes: one render is due
+    expect(scheduler.pending).toBe(1);
+    await complete('c');
+    await complete('b');
+    expect(asked).toEqual(['a:full', 'b:draft', 'c:full', 'b:full']);
+    await scheduler.idle();
+  });
+
+  it('never owes a refresh for a model without a draft graph', async () => {
+    const { scheduler, asked, complete } = harness(1);
+    for (const id of ['a', 'b', 'c']) scheduler.markDirty(id);
+    await complete('a');
+    await complete('b');
+    await complete('c');
+    expect(asked).toEqual(['a:full', 'b:draft', 'c:full']); // the draft asked of b was rendered full
+    expect(scheduler.pending).toBe(0);
+    await scheduler.idle();
+  });
+
+  it('drops an owed refresh nobody would see', async () => {
+    const watchers = new Set(['a', 'b', 'c']);
+    const { scheduler, asked, complete } = drafting(1, (id) => watchers.has(id));
+    for (const id of ['a', 'b', 'c']) scheduler.markDirty(id);
+    await complete('a');
+    await complete('b');
+    watchers.delete('b');
+    await complete('c');
+    expect(asked).toEqual(['a:full', 'b:draft', 'c:full']);
+    await scheduler.idle();
   });
 });
