@@ -49,10 +49,11 @@ describe('two browsers paint in one room', () => {
     await b.keyboard.press('0'); // tree
     await paint(b, [[0.2, 0.3], [0.3, 0.5], [0.4, 0.3]]);
 
+    // each page shows the other's stroke (equal hashes alone can be met while both still lack one)
+    await expect.poll(() => colorAt(b, 0.5, 0.85), { timeout: 10_000 }).toEqual(SEA);
+    await expect.poll(() => colorAt(a, 0.3, 0.5), { timeout: 10_000 }).toEqual(TREE);
     await expect.poll(async () => (await mapHash(a)) === (await mapHash(b)) && (await mapHash(a)) !== blank, { timeout: 10_000 }).toBe(true);
     expect(await pixelHash(a)).toBe(await pixelHash(b));
-    expect(await colorAt(b, 0.5, 0.85)).toEqual(SEA);
-    expect(await colorAt(a, 0.3, 0.5)).toEqual(TREE);
 
     // The server's render of this state reaches both pages (same document version on both).
     for (const page of [a, b]) await page.getByRole('tab', { name: 'Full' }).click();
