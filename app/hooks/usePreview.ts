@@ -24,15 +24,15 @@ export interface PreviewFrame {
   runMs: number;
 }
 
+/** A run starts at once when none started within this long, else on the next animation frame. */
+const FRAME_MS = 1000 / 60;
+
 /**
  * The Preview loop: on every local or remote change (at most once per animation frame) rasterise
  * the strokes at the preview resolution with the shared rasteriser and run the tfjs model in a
  * worker with the room's style z. A run in flight is never queued behind: the newest map waits
  * and goes next (latest wins).
  */
-/** A run starts at once when none started within this long, else on the next animation frame. */
-const FRAME_MS = 1000 / 60;
-
 export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, doc: Y.Doc | null, z: Float32Array | null) {
   const [state, setState] = useState<PreviewState>(() =>
     model.preview ? { status: 'loading', progress: 0 } : { status: 'none', reason: 'this model has no preview' },

@@ -11,7 +11,6 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, 'models', 'train'))
 from common import build_models, load_sharded, unprefixed  # noqa: E402
-from models.spade.clade import apply_norm  # noqa: E402
 
 
 def fold_spectral_norm(model):
@@ -52,7 +51,6 @@ def load_run(run_dir, which='G_ema', render_size=0):
     s = load_sharded(os.path.join(run_dir, 'ckpt'))
     cfg = s['cfg']
     G, E, _ = build_models(cfg, with_d=False)
-    G = apply_norm(G, cfg)  # preview students may use CLADE layers
     G.load_state_dict(unprefixed(s, which + '.'))
     if E is not None and any(k.startswith('E.') for k in s if isinstance(k, str)):
         E.load_state_dict(unprefixed(s, 'E.'))

@@ -16,7 +16,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from load import fold_spectral_norm  # noqa: E402
 from tfjs_export import export  # noqa: E402
 from common import build_models  # noqa: E402  (models/train on sys.path via load)
-from models.spade.clade import apply_norm  # noqa: E402
 
 
 def main():
@@ -33,7 +32,6 @@ def main():
     cfg = {'label_nc': 16, 'ngf': a.ngf, 'ngf_e': 0, 'ndf': 0, 'nhidden': a.nhidden, 'z_dim': 256,
            'size': a.size, 'upsampling': 'normal', 'norm': a.norm}
     G, _, _ = build_models(cfg, with_d=False)
-    G = apply_norm(G, cfg)
     with torch.no_grad():
         for name, prm in G.named_parameters():
             if name.endswith('.gamma') or name.endswith('.beta'):  # CLADE tables start at zero

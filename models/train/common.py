@@ -12,6 +12,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from models.spade import SPADEGenerator, ConvEncoder, MultiscaleDiscriminator  # noqa: E402
+from models.spade.clade import apply_norm  # noqa: E402
 from models.baselines import ConcatGenerator, Pix2PixHDGenerator  # noqa: E402
 
 SHARD_BYTES = 16 * 1024 * 1024 - 64 * 1024  # keep every file <= 16 MiB with pickle overhead
@@ -20,10 +21,10 @@ SHARD_BYTES = 16 * 1024 * 1024 - 64 * 1024  # keep every file <= 16 MiB with pic
 def build_generator(cfg):
     """cfg['arch']: 'spade' (default), or a baseline from models/baselines for the comparison."""
     arch = cfg.get('arch', 'spade')
-    if arch == 'spade':
-        return SPADEGenerator(cfg['label_nc'], ngf=cfg['ngf'], z_dim=cfg['z_dim'], use_vae=True,
-                              num_upsampling_layers=cfg.get('upsampling', 'normal'), crop_size=cfg['size'],
-                              nhidden=cfg['nhidden'])
+    if arch == 'spade':  # cfg['norm'] 'clade' swaps its SPADE layers for CLADE (preview students)
+        return apply_norm(SPADEGenerator(cfg['label_nc'], ngf=cfg['ngf'], z_dim=cfg['z_dim'], use_vae=True,
+                                         num_upsampling_layers=cfg.get('upsampling', 'normal'),
+                                         crop_size=cfg['size'], nhidden=cfg['nhidden']), cfg)
     if arch == 'concat':
         return ConcatGenerator(cfg['label_nc'], ngf=cfg['ngf'], z_dim=cfg['z_dim'], crop_size=cfg['size'])
     if arch == 'pix2pixhd':

@@ -28,7 +28,6 @@ from common import build_models, save_sharded, load_sharded, prefixed, unprefixe
 from data import make_batch, colorize, NUM_CLASSES  # noqa: E402
 from models.spade.generator import one_hot  # noqa: E402
 from models.spade import loss as L  # noqa: E402
-from models.spade.clade import apply_norm  # noqa: E402
 
 sys.path.insert(0, os.path.join(common.ROOT, 'models', 'export'))
 from load import load_run  # noqa: E402
@@ -68,7 +67,6 @@ def main(argv=None):
     cfg = {'label_nc': NUM_CLASSES, 'ngf': a.ngf, 'ngf_e': 0, 'ndf': 0, 'nhidden': a.nhidden,
            'z_dim': tcfg['z_dim'], 'size': a.size, 'upsampling': 'normal', 'norm': a.norm, 'teacher': tmeta}
     S, _, _ = build_models(cfg, with_d=False)
-    S = apply_norm(S, cfg)
     S.to(dev)
     opt = torch.optim.Adam(S.parameters(), lr=a.lr, betas=(0.5, 0.999))
     run = os.path.join(a.runs, a.name)

@@ -41,10 +41,6 @@ export class Generator {
     }
   }
 
-  get hasDraft(): boolean {
-    return this.draft !== null;
-  }
-
   private async warmUp(quality: FrameQuality): Promise<void> {
     const [w, h] = this.model.size;
     await this.run(new Uint8Array(w * h), new Float32Array(this.model.zDim), quality);
