@@ -84,6 +84,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const render = new RenderService({ models, registry, rooms, styles, realtime, log }, {
     providers: config.RENDER_PROVIDERS.split(',').map((p) => p.trim()).filter(Boolean),
     threads: config.RENDER_THREADS,
+    nice: config.RENDER_NICE,
     concurrency: config.RENDER_CONCURRENCY,
     format: config.RENDER_FORMAT,
   });

@@ -18,6 +18,11 @@ const schema = z.object({
   /** Execution providers to try in order, e.g. "cuda,cpu". */
   RENDER_PROVIDERS: z.string().default('cpu'),
   RENDER_THREADS: z.coerce.number().int().min(1).default(Math.max(1, os.availableParallelism())),
+  /**
+   * Nice value of the render threads: below the sync loop and anything interactive on the host,
+   * so painting stays responsive while frames render (0 = same priority; Linux sets it per thread).
+   */
+  RENDER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Renders at once across rooms; one keeps a 2-core machine responsive. */
   RENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   RENDER_FORMAT: z.enum(['webp', 'jpeg', 'png']).default('webp'),

@@ -8,10 +8,9 @@ import type { RoomService } from '../rooms/roomService';
 import type { RoomStyles } from '../styles/roomStyles';
 import type { Realtime } from '../realtime';
 import type { Logger } from '../log';
-import { Generator } from './generator';
+import { RenderThread, type RenderThreadOptions } from './renderThread';
 import { encodeFrame, FRAME_MIME, type FrameFormat } from './encode';
 import { RenderScheduler } from './scheduler';
-import type { SessionOptions } from './onnxSession';
 
 interface RoomRenderState {
   model: ModelEntry;
@@ -19,7 +18,7 @@ interface RoomRenderState {
   latest: { meta: FrameMeta; bytes: Buffer } | null;
 }
 
-export interface RenderServiceOptions extends SessionOptions {
+export interface RenderServiceOptions extends RenderThreadOptions {
   concurrency: number;
   format: FrameFormat;
 }
@@ -30,7 +29,7 @@ export interface RenderServiceOptions extends SessionOptions {
  * a client that joins gets the latest frame at once.
  */
 export class RenderService {
-  private readonly generators = new Map<string, Generator>();
+  private readonly generators = new Map<string, RenderThread>();
   private readonly unavailable = new Map<string, string>();
   private readonly states = new Map<string, RoomRenderState>();
   readonly scheduler: RenderScheduler;
@@ -63,11 +62,12 @@ export class RenderService {
     deps.realtime.listen({ onJoin: (roomId, socket) => void this.welcome(roomId, socket) });
   }
 
-  /** Opens and warms up every model's generator; a model that fails is marked unavailable. */
+  /** Opens and warms up every model's generator on its thread; a model that fails is marked unavailable. */
   async start(): Promise<void> {
+    const { providers, threads, nice } = this.options;
     for (const model of this.deps.models.list()) {
       try {
-        this.generators.set(model.id, await Generator.open(model, this.options, this.deps.log));
+        this.generators.set(model.id, await RenderThread.open(model, { providers, threads, nice }));
       } catch (error) {
         const reason = (error as Error).message;
         this.unavailable.set(model.id, reason);
@@ -105,8 +105,8 @@ export class RenderService {
     if (!room) return null;
     const state = await this.stateFor(roomId);
     const generator = this.generators.get(state.model.id);
-    if (!generator) {
-      this.emitStatus(roomId, { state: 'unavailable', reason: this.unavailable.get(state.model.id) ?? 'model not loaded' });
+    if (!generator || generator.failure) {
+      this.emitStatus(roomId, { state: 'unavailable', reason: generator?.failure ?? this.unavailable.get(state.model.id) ?? 'model not loaded' });
       return null;
     }
     const started = performance.now();

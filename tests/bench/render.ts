@@ -1,7 +1,9 @@
 /**
  * Render benchmark: 1, 4 and 16 rooms painting at once (one painter and one watcher each);
  * server render time p50/p95 per quality, frames/s, share of draft frames, stroke -> first frame
- * (any quality) and stroke -> full-quality frame at the watcher p50/p95; then the shipped
+ * (any quality) and stroke -> full-quality frame at the watcher p50/p95, and stroke -> the
+ * stroke at a co-painter (a second Yjs client: how the sync loop fares while the server renders);
+ * then the shipped
  * generator (and its draft graph) against an official-size one (ngf 64, random weights, same
  * export path) in onnxruntime-node for the speed ratio. Run: npm run bench:render
  */
@@ -28,8 +30,10 @@ async function runRooms(roomCount: number) {
   const renderMs = { draft: [] as number[], full: [] as number[] };
   const strokeToFrame: number[] = [];
   const strokeToFull: number[] = [];
+  const strokeToPeer: number[] = [];
   const clients: YClient[] = [];
   const sockets: Socket[] = [];
+  const painters: Array<{ painter: YClient; sentAt: Map<string, number> }> = [];
   /** Per room: strokes not yet in any frame, and strokes not yet in a full-quality frame. */
   const pending: Array<{ any: Array<{ version: number; at: number }>; full: Array<{ version: number; at: number }> }> = [];
   let frames = 0;
@@ -41,6 +45,20 @@ async function runRooms(roomCount: number) {
     const painter = connect(server.wsUrl, room);
     await synced(painter);
     clients.push(painter);
+    const peer = connect(server.wsUrl, room);
+    await synced(peer);
+    clients.push(peer);
+    const sentAt = new Map<string, number>();
+    painters.push({ painter, sentAt });
+    peer.strokes.observe((event) => {
+      if (!measuring) return;
+      for (const item of event.changes.added) {
+        for (const s of item.content.getContent() as Array<{ id: string }>) {
+          const at = sentAt.get(s.id);
+          if (at !== undefined) strokeToPeer.push(performance.now() - at);
+        }
+      }
+    });
     const waiting = { any: [] as Array<{ version: number; at: number }>, full: [] as Array<{ version: number; at: number }> };
     pending.push(waiting);
     const socket = io(server.url, { transports: ['websocket'], forceNew: true });
@@ -67,10 +85,11 @@ async function runRooms(roomCount: number) {
   counting = true;
   let i = 0;
   const t0 = performance.now();
-  const timers = clients.map((painter, r) => setTimeout(() => {
+  const timers = painters.map(({ painter, sentAt }, r) => setTimeout(() => {
     const paint = () => {
       i += 1;
       const y = 100 + ((i * 53) % 800);
+      sentAt.set(`r${r}s${i}`, performance.now());
       painter.strokes.push([{ id: `r${r}s${i}`, tool: 'brush', label: i % 2 ? 'tree' : 'grass', size: 60, points: [100, y, 500, y + 40, 900, y] }]);
       const stroke = { version: docVersion(painter.doc), at: performance.now() };
       pending[r].any.push(stroke);
@@ -89,7 +108,7 @@ async function runRooms(roomCount: number) {
   for (const s of sockets) s.disconnect();
   for (const c of clients) c.destroy();
   await server.stop('SIGKILL');
-  return { roomCount, frames, drafts, fps: frames / wall, render: renderMs, s2f: strokeToFrame, s2full: strokeToFull, unanswered };
+  return { roomCount, frames, drafts, fps: frames / wall, render: renderMs, s2f: strokeToFrame, s2full: strokeToFull, s2peer: strokeToPeer, unanswered };
 }
 
 async function timeModel(file: string, runs: number): Promise<number> {
@@ -109,13 +128,13 @@ async function timeModel(file: string, runs: number): Promise<number> {
 const f = (n: number) => n.toFixed(0);
 const p50p95 = (values: number[]) => (values.length > 0 ? `${f(percentile(values, 50))} / ${f(percentile(values, 95))}` : '-');
 const lines = [
-  '| rooms painting | frames | frames/s | draft frames | render full p50 / p95 ms | render draft p50 / p95 ms | stroke -> first frame p50 / p95 ms | stroke -> full frame p50 / p95 ms | strokes without a full frame |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| rooms painting | frames | frames/s | draft frames | render full p50 / p95 ms | render draft p50 / p95 ms | stroke -> first frame p50 / p95 ms | stroke -> full frame p50 / p95 ms | strokes without a full frame | stroke -> co-painter p50 / p95 ms |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const n of (process.env.BENCH_ROOMS ?? '1,4,16').split(',').map(Number)) {
   const r = await runRooms(n);
   const share = r.frames > 0 ? Math.round((100 * r.drafts) / r.frames) : 0;
-  lines.push(`| ${n} | ${r.frames} | ${r.fps.toFixed(1)} | ${share}% | ${p50p95(r.render.full)} | ${p50p95(r.render.draft)} | ${p50p95(r.s2f)} | ${p50p95(r.s2full)} | ${r.unanswered} |`);
+  lines.push(`| ${n} | ${r.frames} | ${r.fps.toFixed(1)} | ${share}% | ${p50p95(r.render.full)} | ${p50p95(r.render.draft)} | ${p50p95(r.s2f)} | ${p50p95(r.s2full)} | ${r.unanswered} | ${p50p95(r.s2peer)} |`);
   console.error(`done: ${n} rooms`);
 }
 console.log(`### Render loop (one stroke every ${STROKE_EVERY_MS} ms per room, ${SECONDS} s, CPU, 256x256 WebP frames)\n`);

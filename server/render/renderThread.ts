@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FrameQuality } from '../../lib/protocol';
+import type { ModelEntry } from '../models/modelRegistry';
+import type { SessionOptions } from './onnxSession';
+import type { FromRenderThread, RenderThreadData, ToRenderThread } from './renderThreadProtocol';
+
+export interface RenderThreadOptions extends SessionOptions {
+  /** Nice value of the render threads (0 = same priority as the sync loop). */
+  nice: number;
+}
+
+const workerUrl = new URL('./renderThread.worker.ts', import.meta.url).href;
+// The process runs TypeScript through tsx, whose loader hooks do not reach worker threads on
+// Node 20: the worker registers tsx itself, then imports its entry.
+// Both are absolute URLs: an eval'd worker would resolve a bare 'tsx' from the working directory.
+const bootstrap = `import(${JSON.stringify(tsxEsmApi())}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl)}); })`;
+
+/** tsx's ESM API (its package exports' import condition; require.resolve would give the CJS one). */
+function tsxEsmApi(): string {
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(path.join(path.dirname(manifest), pkg.exports['./esm/api'].import.default)).href;
+}
+
+/**
+ * A model's generator (full and draft sessions) on a worker thread: run() has the same contract
+ * as Generator.run, but the event loop stays free while the model runs. Runs are served in order.
+ */
+export class RenderThread {
+  private readonly pending = new Map<number, { resolve(v: { rgb: Uint8Array; quality: FrameQuality }): void; reject(e: Error): void }>();
+  private nextId = 1;
+  private exited: Error | null = null;
+
+  private constructor(readonly model: ModelEntry, readonly provider: string, private readonly worker: Worker) {
+    worker.on('message', (message: FromRenderThread) => {
+      if (message.type !== 'frame' && message.type !== 'error') return;
+      const waiter = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.type === 'frame') waiter?.resolve({ rgb: message.rgb, quality: message.quality });
+      else waiter?.reject(new Error(message.message));
+    });
+    const fail = (error: Error) => {
+      this.exited ??= error;
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`render thread for ${model.id} exited (code ${code})`)));
+  }
+
+  /** Starts the thread and waits until its generator is open and warmed up (or failed). */
+  static async open(model: ModelEntry, options: RenderThreadOptions): Promise<RenderThread> {
+    const { nice, ...session } = options;
+    const data: RenderThreadData = { model, options: session, nice };
+    const worker = new Worker(bootstrap, { eval: true, workerData: data });
+    const provider = await new Promise<string>((resolve, reject) => {
+      const settle = (done: () => void) => {
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        done();
+      };
+      const onMessage = (message: FromRenderThread) => {
+        if (message.type === 'ready') settle(() => resolve(message.provider));
+        else if (message.type === 'failed') settle(() => reject(new Error(message.reason)));
+      };
+      const onError = (error: Error) => settle(() => reject(error));
+      const onExit = (code: number) => settle(() => reject(new Error(`render thread for ${model.id} exited during start (code ${code})`)));
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    }).catch(async (error: unknown) => {
+      await worker.terminate();
+      throw error;
+    });
+    return new RenderThread(model, provider, worker);
+  }
+
+  /** Why the thread can no longer render (it crashed or was closed), or null while it can. */
+  get failure(): string | null {
+    return this.exited?.message ?? null;
+  }
+
+  run(labels: Uint8Array, z: Float32Array, quality: FrameQuality): Promise<{ rgb: Uint8Array; quality: FrameQuality }> {
+    if (this.exited) return Promise.reject(this.exited);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const message: ToRenderThread = { type: 'run', id, labels, z, quality };
+      this.worker.postMessage(message);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.exited ??= new Error('render thread closed');
+    await this.worker.terminate();
+  }
+}
