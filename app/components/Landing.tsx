@@ -3,7 +3,9 @@
 import { useEffect, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { isRoomId, type ModelInfo } from '@/lib/protocol';
+import type { SceneList, SceneSummary, StyleInfo } from '@/lib/social';
 import { recentRooms, type RecentRoom } from '../lib/identity';
+import { SceneCard } from './SceneCard';
 
 /** Accepts a full room link or a bare id. */
 function roomIdFrom(input: string): string | null {
@@ -24,7 +26,25 @@ export function Landing() {
   const [models, setModels] = useState<ModelInfo[]>([]);
   const [modelId, setModelId] = useState('');
 
+  // what the product makes: the newest saved scenes and the default model's styles (optional
+  // extras: the page works without them)
+  const [scenes, setScenes] = useState<SceneSummary[]>([]);
+  const [presets, setPresets] = useState<StyleInfo[]>([]);
+
   useEffect(() => setRecent(recentRooms()), []);
+  useEffect(() => {
+    fetch('/api/scenes?page=1')
+      .then((r) => (r.ok ? (r.json() as Promise<SceneList>) : null))
+      .then((list) => setScenes(list?.scenes.slice(0, 3) ?? []))
+      .catch(() => {});
+  }, []);
+  useEffect(() => {
+    if (!modelId) return;
+    fetch(`/api/models/${encodeURIComponent(modelId)}/presets`)
+      .then((r) => (r.ok ? (r.json() as Promise<{ presets: StyleInfo[] }>) : null))
+      .then((body) => setPresets(body?.presets ?? []))
+      .catch(() => {});
+  }, [modelId]);
   useEffect(() => {
     let live = true;
     fetch('/api/models')
@@ -120,6 +140,27 @@ export function Landing() {
         )}
         <p><a href="/gallery">Browse the gallery →</a></p>
       </section>
+      {scenes.length > 0 && (
+        <section className="showcase" data-testid="landing-scenes">
+          <h2>Recently saved</h2>
+          <div className="scene-grid">{scenes.map((s) => <SceneCard key={s.id} scene={s} />)}</div>
+        </section>
+      )}
+      {presets.length > 0 && (
+        <section className="showcase" data-testid="landing-styles">
+          <h2>Styles a room can vote on</h2>
+          <ul className="preset-strip">
+            {presets.map((p) => (
+              <li key={p.id}>
+                {/* eslint-disable-next-line @next/next/no-img-element */}
+                {p.thumbnail && <img src={p.thumbnail} alt="" loading="lazy" />}
+                <span className="small">{p.name}</span>
+              </li>
+            ))}
+          </ul>
+          <p className="muted small">The same scene under each style, rendered by the shipped model. In a room, anyone can propose one, or upload a photo to make a new style.</p>
+        </section>
+      )}
     </main>
   );
 }

@@ -93,8 +93,12 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
         </div>
       </div>
       <div className={`render-frame ${shown === 'both' ? 'both' : ''}`} data-shown={shown}>
-        {(shown === 'preview' || shown === 'both') && <PreviewCanvas frame={preview.frame} />}
-        {(shown === 'full' || shown === 'both') && <FullImage frame={frame} />}
+        {shown === 'both' ? (
+          <>
+            <div className="view-cell"><PreviewCanvas frame={preview.frame} /><span className="view-tag">Preview · in your browser</span></div>
+            <div className="view-cell"><FullImage frame={frame} /><span className="view-tag">{frame?.meta.quality === 'draft' ? 'Draft' : 'Full'} · from the server</span></div>
+          </>
+        ) : shown === 'preview' ? <PreviewCanvas frame={preview.frame} /> : <FullImage frame={frame} />}
       </div>
       {preview.state.status === 'loading' && (
         <progress className="load-bar" max={1} value={preview.state.progress} aria-label="Preview model download" />
@@ -102,7 +106,9 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
       <p className={`render-status tone-${tone}`} data-testid="render-status">{text}</p>
       {frame && (
         <div className="render-meta muted small">
-          <span data-testid="render-ms" data-quality={frame.meta.quality}>{frame.meta.quality === 'draft' ? 'Draft · ' : ''}{frame.meta.renderMs} ms</span> · {frame.meta.width}×{frame.meta.height} · {frame.meta.model} · style {frame.meta.style}
+          <span>
+            <span data-testid="render-ms" data-quality={frame.meta.quality}>{frame.meta.quality === 'draft' ? 'Draft' : 'Full render'} · {frame.meta.renderMs} ms</span> · {frame.meta.width}×{frame.meta.height} · {frame.meta.model} · style {frame.meta.style}
+          </span>
           <button className="secondary small-button" onClick={() => void downloadPng(frame)}>Download PNG</button>
         </div>
       )}

@@ -151,7 +151,7 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
         <span className={`status status-${status}`} data-testid="sync-status" data-synced={synced}>
           {status === 'connected' ? (synced ? 'Live' : 'Syncing…') : status === 'connecting' ? 'Connecting…' : 'Offline, retrying'}
         </span>
-        <span className="muted small">{info.model.name}</span>
+        <span className="muted small model-name">{info.model.name}</span>
         <div className="spacer" />
         <a className="secondary" href="/gallery">Gallery</a>
         <SaveScene roomId={info.id} />

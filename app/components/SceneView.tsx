@@ -9,7 +9,7 @@ import type { Stroke } from '@/lib/strokes';
 import type { ModelInfo } from '@/lib/protocol';
 import type { SceneDetail } from '@/lib/social';
 import { SiteHeader } from './SiteHeader';
-import { timeAgo } from './GalleryView';
+import { timeAgo } from './SceneCard';
 
 const REPLAY_SIZE = 512;
 

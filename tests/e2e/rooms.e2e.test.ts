@@ -46,7 +46,11 @@ describe('two browsers paint in one room', () => {
 
     await a.locator('[data-label="sea"]').click();
     await paint(a, [[0.1, 0.8], [0.5, 0.85], [0.9, 0.8]]);
-    await b.keyboard.press('0'); // tree
+    // the shortcut picks the label (pressed again until the page's key handler is attached)
+    await expect.poll(async () => {
+      await b.keyboard.press('0'); // tree
+      return b.locator('[data-label="tree"]').getAttribute('aria-checked');
+    }, { timeout: 10_000 }).toBe('true');
     await paint(b, [[0.2, 0.3], [0.3, 0.5], [0.4, 0.3]]);
 
     // each page shows the other's stroke (equal hashes alone can be met while both still lack one)
