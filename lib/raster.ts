@@ -482,6 +482,16 @@ export class IncrementalRasterizer {
     return { map: this.map, repaintedFrom: from, changed: true };
   }
 
+  /**
+   * A copy of the current map with one more stroke painted on top, which the rasteriser does not
+   * keep (a stroke still being drawn): the map rasterize() would give for the list + stroke.
+   */
+  withStroke(stroke: Stroke): Uint8Array {
+    const map = this.map.slice();
+    this.painter.paint(map, stroke);
+    return map;
+  }
+
   private paintForward(strokes: readonly Stroke[], from: number): void {
     const n = strokes.length;
     const ids = this.ids;

@@ -27,6 +27,8 @@ interface Props {
   peers: Peer[];
   /** Called with the label map after each repaint (preview and tests read it). */
   onLabelMap?: (map: Uint8Array, version: number) => void;
+  /** Called as the local stroke being drawn changes (null when it ends): the live preview. */
+  onLiveStroke?: (stroke: Omit<Stroke, 'id' | 'by'> | null) => void;
 }
 
 interface Draft {
@@ -66,7 +68,7 @@ function drawDraft(ctx: CanvasRenderingContext2D, labels: LabelSet, d: Draft | P
  * The shared label map: strokes from the Y.Array rasterised (lib/raster, the same bytes the
  * server renders from) plus an overlay for strokes in progress, ours and our peers'.
  */
-export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, onLabelMap }: Props) {
+export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, onLabelMap, onLiveStroke }: Props) {
   const mapRef = useRef<HTMLCanvasElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
   const draft = useRef<Draft | null>(null);
@@ -118,6 +120,7 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
 
   const publish = (d: Draft | null) => {
     awareness.setLocalStateField('drawing', d && { ...d, points: d.points.slice(-MAX_LIVE_POINTS * 2) });
+    onLiveStroke?.(d && { ...d, points: d.points.slice() });
   };
 
   const commit = (stroke: Omit<Stroke, 'id' | 'by'>) => {

@@ -57,7 +57,7 @@ function PreviewCanvas({ frame }: { frame: PreviewFrame | null }) {
     if (frame && ref.current) ref.current.getContext('2d')!.putImageData(frame.image, 0, 0);
   }, [frame]);
   if (!frame) return <div className="render-placeholder muted small">Preview loading…</div>;
-  return <canvas ref={ref} width={frame.image.width} height={frame.image.height} className="preview-canvas" data-testid="preview-canvas" data-version={frame.version} data-latency={frame.latencyMs.toFixed(1)} data-run-ms={frame.runMs.toFixed(1)} />;
+  return <canvas ref={ref} width={frame.image.width} height={frame.image.height} className="preview-canvas" data-testid="preview-canvas" data-version={frame.version} data-latency={frame.latencyMs.toFixed(1)} data-run-ms={frame.runMs.toFixed(1)} data-live={frame.live} />;
 }
 
 function FullImage({ frame }: { frame: ShownFrame | null }) {
@@ -78,7 +78,8 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
   const [tone, text] = describe(frame, status, connected, localVersion);
   // Auto: the instant preview until a full frame of the same or a newer version arrives.
   const fullIsCurrent = frame !== null && frame.meta.version >= localVersion;
-  const auto = preview.frame && !fullIsCurrent ? 'preview' : 'full';
+  // A live preview (a stroke being drawn) is newer than any full frame.
+  const auto = preview.frame && (!fullIsCurrent || preview.frame.live) ? 'preview' : 'full';
   const shown = mode === 'auto' ? auto : mode;
   return (
     <section className="panel render" aria-label="Picture">

@@ -185,6 +185,7 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
               size={size}
               userId={userId}
               peers={peers}
+              onLiveStroke={preview.setLiveStroke}
               onLabelMap={(map, version) => {
                 setMapHash(fnv1a(map));
                 setLocalVersion(version);

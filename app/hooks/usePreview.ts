@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type * as Y from 'yjs';
 import type { ModelInfo } from '@/lib/protocol';
 import { IncrementalRasterizer } from '@/lib/raster';
@@ -22,7 +22,18 @@ export interface PreviewFrame {
   latencyMs: number;
   /** Of which the worker's run (model forward + readback), ms. */
   runMs: number;
+  /** Includes the local stroke still being drawn (newer than any frame of `version`). */
+  live: boolean;
 }
+
+type LiveStroke = Omit<Stroke, 'id' | 'by'>;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 
 /** A run starts at once when none started within this long, else on the next animation frame. */
 const FRAME_MS = 1000 / 60;
@@ -31,7 +42,10 @@ const FRAME_MS = 1000 / 60;
  * The Preview loop: on every local or remote change (at most once per animation frame) rasterise
  * the strokes at the preview resolution with the shared rasteriser and run the tfjs model in a
  * worker with the room's style z. A run in flight is never queued behind: the newest map waits
- * and goes next (latest wins).
+ * and goes next (latest wins). The stroke being drawn is painted on top while the pointer moves
+ * (setLiveStroke), so the picture follows the brush before the stroke is committed. A map equal
+ * to the one last drawn (the stroke just released is the live one already shown) is not run
+ * again: the picture is re-issued for the new version.
  */
 export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, doc: Y.Doc | null, z: Float32Array | null) {
   const [state, setState] = useState<PreviewState>(() =>
@@ -41,6 +55,8 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
   const zRef = useRef(z);
   zRef.current = z;
   const kick = useRef<() => void>(() => undefined);
+  const liveSink = useRef<(stroke: LiveStroke | null) => void>(() => undefined);
+  const setLiveStroke = useCallback((stroke: LiveStroke | null) => liveSink.current(stroke), []);
 
   useEffect(() => {
     kick.current();
@@ -64,20 +80,32 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
     let soon = false;
     let lastRunAt = -Infinity;
     let nextId = 0;
-    const inFlight = new Map<number, { version: number; seenAt: number }>();
+    type Made = { version: number; seenAt: number; live: boolean; labels: Uint8Array; z: Float32Array | null };
+    const inFlight = new Map<number, Made>();
     let dirtySince = performance.now();
+    let live: LiveStroke | null = null;
+    let shown: { frame: PreviewFrame; labels: Uint8Array; z: Float32Array | null } | null = null;
 
     const run = () => {
       raf = null;
       if (!ready || busy || !dirty) return;
       dirty = false;
+      const { map } = rasterizer.update(strokes.toArray());
+      const labels = live ? rasterizer.withStroke({ ...live, id: 'live' }) : map.slice();
+      const made: Made = { version: docVersion(doc), seenAt: dirtySince, live: live !== null, labels, z: zRef.current };
+      if (shown && shown.z === made.z && sameBytes(shown.labels, labels)) {
+        if (shown.frame.version !== made.version || shown.frame.live !== made.live) {
+          shown.frame = { ...shown.frame, version: made.version, live: made.live, latencyMs: performance.now() - made.seenAt };
+          setFrame(shown.frame);
+        }
+        return;
+      }
       busy = true;
       lastRunAt = performance.now();
-      const labels = rasterizer.update(strokes.toArray()).map.slice();
-      const style = zRef.current ?? new Float32Array(model.zDim);
+      const style = made.z ?? new Float32Array(model.zDim);
       const id = nextId++;
-      inFlight.set(id, { version: docVersion(doc), seenAt: dirtySince });
-      send({ type: 'run', id, labels, z: style.slice() }, [labels.buffer]);
+      inFlight.set(id, made);
+      send({ type: 'run', id, labels: labels.slice(), z: style.slice() });
     };
     // Waiting for the next animation frame adds up to a frame (~8 ms on average) to a stroke:
     // when no run started within the last frame, start in a microtask instead (changes made in
@@ -98,6 +126,10 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
       if (!busy) start(); // else the frame's arrival starts the next run
     };
     kick.current = schedule;
+    liveSink.current = (stroke) => {
+      live = stroke;
+      schedule();
+    };
 
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const m = event.data;
@@ -112,7 +144,9 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
         inFlight.delete(m.id);
         if (info) {
           // the worker transferred the buffer: no copy
-          setFrame({ image: new ImageData(m.rgba, m.width, m.height), version: info.version, latencyMs: performance.now() - info.seenAt, runMs: m.ms });
+          const f: PreviewFrame = { image: new ImageData(m.rgba, m.width, m.height), version: info.version, latencyMs: performance.now() - info.seenAt, runMs: m.ms, live: info.live };
+          shown = { frame: f, labels: info.labels, z: info.z };
+          setFrame(f);
           setState((s) => (s.status === 'ready' ? { ...s, lastMs: Math.round(m.ms * 10) / 10 } : s));
         }
         if (dirty) start();
@@ -130,10 +164,11 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
       strokes.unobserve(schedule);
       if (raf !== null) cancelAnimationFrame(raf);
       kick.current = () => undefined;
+      liveSink.current = () => undefined;
       worker.terminate();
     };
   }, [model, strokes, doc]);
 
-  return { state, frame };
+  return { state, frame, setLiveStroke };
 }
 

@@ -33,10 +33,28 @@ describe('instant preview in the browser', () => {
     const before = await previewPixels(a);
     const v0 = await previewVersion(a);
 
+    // While the brush is down the preview already shows the stroke (nothing committed yet).
     await a.locator('[data-label="sea"]').click();
-    await paint(a, [[0.05, 0.75], [0.95, 0.8]]);
+    const box = (await a.getByTestId('paint-canvas').boundingBox())!;
+    await a.mouse.move(box.x + 0.05 * box.width, box.y + 0.75 * box.height);
+    await a.mouse.down();
+    await a.mouse.move(box.x + 0.95 * box.width, box.y + 0.8 * box.height, { steps: 8 });
+    await expect.poll(() => a.getByTestId('preview-canvas').getAttribute('data-live'), { timeout: 5000 }).toBe('true');
+    expect(await previewVersion(a)).toBe(v0);
+    // the last live run (the whole stroke so far) may still be in the worker: wait until it lands
+    let live = await previewPixels(a);
+    await expect.poll(async () => {
+      const prev = live;
+      await new Promise((r) => setTimeout(r, 250));
+      live = await previewPixels(a);
+      return live.every((v, i) => v === prev[i]);
+    }, { timeout: 5000 }).toBe(true);
+    expect(live).not.toEqual(before);
+    await a.mouse.up();
+    // the committed stroke gets its own (non-live) preview: the same picture as the last live one
     await expect.poll(() => previewVersion(a), { timeout: 5000 }).toBeGreaterThan(v0);
-    expect(await previewPixels(a)).not.toEqual(before);
+    await expect.poll(() => a.getByTestId('preview-canvas').getAttribute('data-live'), { timeout: 5000 }).toBe('false');
+    expect(await previewPixels(a)).toEqual(live);
 
     // A second page sees the preview follow the first page's strokes.
     const b = await openRoom(browser, `${server.url}/r/${room}`);

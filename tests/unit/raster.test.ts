@@ -217,6 +217,18 @@ describe('IncrementalRasterizer == rasterize', () => {
     expect(r).toMatchObject({ repaintedFrom: 147, changed: false });
   });
 
+  it('withStroke paints a stroke being drawn on a copy, without keeping it', () => {
+    const all = typicalStrokes(23, 60, labels, { fills: 0.05 });
+    const inc = new IncrementalRasterizer(W, W, labels);
+    const base = all.slice(0, 59);
+    const before = inc.update(base).map.slice();
+    const live = inc.withStroke(all[59]);
+    expect(firstDiff(live, rasterize(all, W, W, labels))).toBe(-1);
+    expect(firstDiff(live, before)).not.toBe(-1); // the stroke changed something
+    expect(firstDiff(inc.map, before)).toBe(-1); // and the rasteriser's own map did not move
+    expect(inc.update(base).changed).toBe(false);
+  });
+
   it('earlier inserts and deletions repaint from a snapshot', () => {
     const all = typicalStrokes(22, 400, labels, { fills: 0.03 });
     const inc = new IncrementalRasterizer(W, W, labels);
