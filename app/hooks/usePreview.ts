@@ -34,7 +34,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-
 /** A run starts at once when none started within this long, else on the next animation frame. */
 const FRAME_MS = 1000 / 60;
 

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { createRoom, startServer, type TestServer } from '../helpers/server';
-import { launchBrowser } from '../helpers/browser';
-import { openRoom, paint } from '../helpers/roomPage';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createRoom } from '../helpers/server';
+import { browserSuite, openRoom, paint } from '../helpers/roomPage';
 
 const previewVersion = async (page: Page) => Number((await page.getByTestId('preview-canvas').getAttribute('data-version')) ?? -1);
 
@@ -10,20 +9,12 @@ const previewPixels = (page: Page) =>
   page.getByTestId('preview-canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
 
 describe('instant preview in the browser', () => {
-  let server: TestServer;
-  let browser: Browser | null;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    if (browser) server = await startServer({ ui: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = browserSuite();
 
   it('loads the model on a measured backend and follows strokes, locally and in a second page', async (ctx) => {
-    if (!browser) return ctx.skip();
+    const ready = suite.ready();
+    if (!ready) return ctx.skip();
+    const { browser, server } = ready;
     const room = await createRoom(server.url, false);
     const a = await openRoom(browser, `${server.url}/r/${room}`);
     await a.getByRole('tab', { name: 'Preview' }).click();

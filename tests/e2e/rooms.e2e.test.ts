@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { createRoom, startServer, type TestServer } from '../helpers/server';
-import { launchBrowser } from '../helpers/browser';
-import { mapHash, openRoom, paint } from '../helpers/roomPage';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createRoom } from '../helpers/server';
+import { browserSuite, mapHash, openRoom, paint } from '../helpers/roomPage';
 
 /** RGB of the label map at a canvas-relative position. */
 const colorAt = (page: Page, fx: number, fy: number) =>
@@ -25,20 +24,12 @@ const pixelHash = (page: Page) =>
   });
 
 describe('two browsers paint in one room', () => {
-  let server: TestServer;
-  let browser: Browser | null;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    if (browser) server = await startServer({ ui: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = browserSuite();
 
   it('shows each other\'s strokes and cursors, with byte-identical label maps', async (ctx) => {
-    if (!browser) return ctx.skip();
+    const ready = suite.ready();
+    if (!ready) return ctx.skip();
+    const { browser, server } = ready;
     const room = await createRoom(server.url, false);
     const a = await openRoom(browser, `${server.url}/r/${room}`);
     const b = await openRoom(browser, `${server.url}/r/${room}`);

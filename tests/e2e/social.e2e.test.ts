@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { createRoom, startServer, type TestServer } from '../helpers/server';
-import { launchBrowser } from '../helpers/browser';
-import { mapHash, openRoom, paint } from '../helpers/roomPage';
+import { createRoom } from '../helpers/server';
+import { browserSuite, mapHash, openRoom, paint } from '../helpers/roomPage';
 
 describe('style votes and the gallery in the browser', () => {
-  let server: TestServer;
-  let browser: Browser | null;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    if (browser) {
-      server = await startServer({ ui: true, env: process.env.TEST_MODELS_DIR ? { MODELS_DIR: process.env.TEST_MODELS_DIR } : {} });
-    }
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = browserSuite(process.env.TEST_MODELS_DIR ? { MODELS_DIR: process.env.TEST_MODELS_DIR } : {});
 
   it('two pages vote on a style and both see the result', async (ctx) => {
-    if (!browser) return ctx.skip();
+    const ready = suite.ready();
+    if (!ready) return ctx.skip();
+    const { browser, server } = ready;
     const room = await createRoom(server.url, true);
     const a = await openRoom(browser, `${server.url}/r/${room}`);
     const b = await openRoom(browser, `${server.url}/r/${room}`);
@@ -52,7 +41,9 @@ describe('style votes and the gallery in the browser', () => {
   });
 
   it('saves a scene, finds it in the gallery, forks it, and the fork has the same label map', async (ctx) => {
-    if (!browser) return ctx.skip();
+    const ready = suite.ready();
+    if (!ready) return ctx.skip();
+    const { browser, server } = ready;
     const room = await createRoom(server.url, true);
     const page = await openRoom(browser, `${server.url}/r/${room}`);
     await expect.poll(() => mapHash(page), { timeout: 10_000 }).not.toBe('');
