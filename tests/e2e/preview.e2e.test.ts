@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createRoom } from '../helpers/server';
-import { browserSuite, openRoom, paint } from '../helpers/roomPage';
+import { browserSuite } from '../helpers/browserSuite';
+import { openRoom, paint } from '../helpers/roomPage';
 
 const previewVersion = async (page: Page) => Number((await page.getByTestId('preview-canvas').getAttribute('data-version')) ?? -1);
 

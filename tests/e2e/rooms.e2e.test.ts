@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createRoom } from '../helpers/server';
-import { browserSuite, mapHash, openRoom, paint } from '../helpers/roomPage';
+import { browserSuite } from '../helpers/browserSuite';
+import { mapHash, openRoom, paint } from '../helpers/roomPage';
 
 /** RGB of the label map at a canvas-relative position. */
 const colorAt = (page: Page, fx: number, fy: number) =>

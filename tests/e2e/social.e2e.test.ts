@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { createRoom } from '../helpers/server';
-import { browserSuite, mapHash, openRoom, paint } from '../helpers/roomPage';
+import { browserSuite } from '../helpers/browserSuite';
+import { mapHash, openRoom, paint } from '../helpers/roomPage';
 
 describe('style votes and the gallery in the browser', () => {
   const suite = browserSuite(process.env.TEST_MODELS_DIR ? { MODELS_DIR: process.env.TEST_MODELS_DIR } : {});

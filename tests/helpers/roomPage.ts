@@ -1,25 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './browser';
-import { startServer, type TestServer } from './server';
-
-/**
- * Chromium and an app server (with the UI) for the enclosing describe block. ready() gives both,
- * or null where Chromium is missing outside CI, and the test skips (under CI launchBrowser throws).
- */
-export function browserSuite(env: Record<string, string> = {}): { ready(): { browser: Browser; server: TestServer } | null } {
-  let browser: Browser | null = null;
-  let server: TestServer | null = null;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    if (browser) server = await startServer({ ui: true, env });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  return { ready: () => (browser && server ? { browser, server } : null) };
-}
 
 /** Opens a room in a fresh browser context (its own identity cookie: a different person) and waits for sync. */
 export async function openRoom(browser: Browser, url: string): Promise<Page> {

@@ -49,9 +49,13 @@ try {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(500);
   await page.screenshot({ path: `${out}/room-phone.png`, fullPage: true });
+  await landing.setViewportSize({ width: 1400, height: 900 });
   await landing.goto(`${server.url}/gallery`);
   await landing.waitForTimeout(1500);
   await landing.screenshot({ path: `${out}/gallery.png` });
+  await landing.getByTestId('scene-card').first().click();
+  await landing.waitForTimeout(2000);
+  await landing.screenshot({ path: `${out}/scene.png`, fullPage: true });
 } finally {
   await browser.close();
   await server.stop('SIGTERM');

@@ -1,0 +1,22 @@
+import { afterAll, beforeAll } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from './browser';
+import { startServer, type TestServer } from './server';
+
+/**
+ * Chromium and an app server (with the UI) for the enclosing describe block. ready() gives both,
+ * or null where Chromium is missing outside CI, and the test skips (under CI launchBrowser throws).
+ */
+export function browserSuite(env: Record<string, string> = {}): { ready(): { browser: Browser; server: TestServer } | null } {
+  let browser: Browser | null = null;
+  let server: TestServer | null = null;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    if (browser) server = await startServer({ ui: true, env });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  return { ready: () => (browser && server ? { browser, server } : null) };
+}
