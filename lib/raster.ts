@@ -483,12 +483,12 @@ export class IncrementalRasterizer {
   }
 
   /**
-   * A copy of the current map with one more stroke painted on top, which the rasteriser does not
-   * keep (a stroke still being drawn): the map rasterize() would give for the list + stroke.
+   * A copy of the current map with more strokes painted on top, which the rasteriser does not
+   * keep (strokes still being drawn): the map rasterize() would give for the list + these.
    */
-  withStroke(stroke: Stroke): Uint8Array {
+  withStrokes(strokes: readonly Stroke[]): Uint8Array {
     const map = this.map.slice();
-    this.painter.paint(map, stroke);
+    for (const s of strokes) this.painter.paint(map, s);
     return map;
   }
 

@@ -69,6 +69,9 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
   const [localVersion, setLocalVersion] = useState(0);
   const render = useRenderFeed(info.id);
   const preview = usePreview(info.model, sync?.strokes ?? null, sync?.doc ?? null, render.styleZ);
+  const { setPeerDrawings } = preview;
+  // Others' strokes in progress (presence) join the live preview.
+  useEffect(() => setPeerDrawings(peers.map((p) => p.drawing)), [peers, setPeerDrawings]);
   const [viewMode, setViewMode] = useState<ViewMode>('auto');
   const [copied, setCopied] = useState(false);
   const userId = me.id;

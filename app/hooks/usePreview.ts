@@ -5,7 +5,8 @@ import type * as Y from 'yjs';
 import type { ModelInfo } from '@/lib/protocol';
 import { IncrementalRasterizer } from '@/lib/raster';
 import { docVersion } from '@/lib/docVersion';
-import type { Stroke } from '@/lib/strokes';
+import { checkStroke, type Stroke } from '@/lib/strokes';
+import type { PresenceState } from '@/lib/protocol';
 import type { BackendTimings, FromWorker, PreviewBackend, ToWorker } from '../preview/protocol';
 
 export type PreviewState =
@@ -22,7 +23,7 @@ export interface PreviewFrame {
   latencyMs: number;
   /** Of which the worker's run (model forward + readback), ms. */
   runMs: number;
-  /** Includes the local stroke still being drawn (newer than any frame of `version`). */
+  /** Includes strokes still being drawn, here or by others (newer than any frame of `version`). */
   live: boolean;
 }
 
@@ -41,8 +42,9 @@ const FRAME_MS = 1000 / 60;
  * The Preview loop: on every local or remote change (at most once per animation frame) rasterise
  * the strokes at the preview resolution with the shared rasteriser and run the tfjs model in a
  * worker with the room's style z. A run in flight is never queued behind: the newest map waits
- * and goes next (latest wins). The stroke being drawn is painted on top while the pointer moves
- * (setLiveStroke), so the picture follows the brush before the stroke is committed. A map equal
+ * and goes next (latest wins). Strokes being drawn are painted on top while the pointers move
+ * (setLiveStroke for this user's, setPeerDrawings for the others' from presence), so the picture
+ * follows every brush in the room before its stroke is committed. A map equal
  * to the one last drawn (the stroke just released is the live one already shown) is not run
  * again: the picture is re-issued for the new version.
  */
@@ -56,6 +58,17 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
   const kick = useRef<() => void>(() => undefined);
   const liveSink = useRef<(stroke: LiveStroke | null) => void>(() => undefined);
   const setLiveStroke = useCallback((stroke: LiveStroke | null) => liveSink.current(stroke), []);
+  const peerSink = useRef<(drawings: Stroke[]) => void>(() => undefined);
+  // Peers' presence is untrusted: only drawings that pass the stroke schema are painted.
+  const setPeerDrawings = useCallback((drawings: ReadonlyArray<PresenceState['drawing']>) => {
+    const names = new Set(model.labels.labels.map((l) => l.name));
+    const valid: Stroke[] = [];
+    for (const d of drawings) {
+      const checked = d && checkStroke({ ...d, id: 'peer-live' }, names);
+      if (checked && checked.ok) valid.push(checked.stroke);
+    }
+    peerSink.current(valid);
+  }, [model]);
 
   useEffect(() => {
     kick.current();
@@ -83,6 +96,7 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
     const inFlight = new Map<number, Made>();
     let dirtySince = performance.now();
     let live: LiveStroke | null = null;
+    let peerDrawings: Stroke[] = [];
     let shown: { frame: PreviewFrame; labels: Uint8Array; z: Float32Array | null } | null = null;
 
     const run = () => {
@@ -90,8 +104,9 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
       if (!ready || busy || !dirty) return;
       dirty = false;
       const { map } = rasterizer.update(strokes.toArray());
-      const labels = live ? rasterizer.withStroke({ ...live, id: 'live' }) : map.slice();
-      const made: Made = { version: docVersion(doc), seenAt: dirtySince, live: live !== null, labels, z: zRef.current };
+      const drawing = live ? [...peerDrawings, { ...live, id: 'live' }] : peerDrawings;
+      const labels = drawing.length > 0 ? rasterizer.withStrokes(drawing) : map.slice();
+      const made: Made = { version: docVersion(doc), seenAt: dirtySince, live: drawing.length > 0, labels, z: zRef.current };
       if (shown && shown.z === made.z && sameBytes(shown.labels, labels)) {
         if (shown.frame.version !== made.version || shown.frame.live !== made.live) {
           shown.frame = { ...shown.frame, version: made.version, live: made.live, latencyMs: performance.now() - made.seenAt };
@@ -129,6 +144,11 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
       live = stroke;
       schedule();
     };
+    peerSink.current = (drawings) => {
+      if (drawings.length === 0 && peerDrawings.length === 0) return; // presence moved, nobody draws
+      peerDrawings = drawings;
+      schedule();
+    };
 
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const m = event.data;
@@ -164,10 +184,11 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
       if (raf !== null) cancelAnimationFrame(raf);
       kick.current = () => undefined;
       liveSink.current = () => undefined;
+      peerSink.current = () => undefined;
       worker.terminate();
     };
   }, [model, strokes, doc]);
 
-  return { state, frame, setLiveStroke };
+  return { state, frame, setLiveStroke, setPeerDrawings };
 }
 

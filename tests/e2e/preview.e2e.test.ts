@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createRoom } from '../helpers/server';
 import { browserSuite } from '../helpers/browserSuite';
-import { openRoom, paint } from '../helpers/roomPage';
+import { openRoom } from '../helpers/roomPage';
 
 const previewVersion = async (page: Page) => Number((await page.getByTestId('preview-canvas').getAttribute('data-version')) ?? -1);
 
@@ -56,7 +56,14 @@ describe('instant preview in the browser', () => {
     const bBefore = await previewPixels(b);
     const aBefore = await previewVersion(a);
     await a.locator('[data-label="tree"]').click();
-    await paint(a, [[0.2, 0.2], [0.4, 0.5]]);
+    // B's preview follows A's brush while A is still drawing (A's stroke in progress, via presence)
+    await a.mouse.move(box.x + 0.2 * box.width, box.y + 0.2 * box.height);
+    await a.mouse.down();
+    await a.mouse.move(box.x + 0.4 * box.width, box.y + 0.5 * box.height, { steps: 8 });
+    await expect.poll(() => b.getByTestId('preview-canvas').getAttribute('data-live'), { timeout: 10_000 }).toBe('true');
+    expect(await previewVersion(b)).toBe(aBefore);
+    expect(await previewPixels(b)).not.toEqual(bBefore);
+    await a.mouse.up();
     await expect.poll(() => previewVersion(a), { timeout: 10_000 }).toBeGreaterThan(aBefore);
     await expect.poll(() => previewVersion(b), { timeout: 10_000 }).toBe(await previewVersion(a));
     expect(await previewPixels(b)).not.toEqual(bBefore);

@@ -217,12 +217,12 @@ describe('IncrementalRasterizer == rasterize', () => {
     expect(r).toMatchObject({ repaintedFrom: 147, changed: false });
   });
 
-  it('withStroke paints a stroke being drawn on a copy, without keeping it', () => {
+  it('withStrokes paints strokes being drawn on a copy, without keeping them', () => {
     const all = typicalStrokes(23, 60, labels, { fills: 0.05 });
     const inc = new IncrementalRasterizer(W, W, labels);
-    const base = all.slice(0, 59);
+    const base = all.slice(0, 58);
     const before = inc.update(base).map.slice();
-    const live = inc.withStroke(all[59]);
+    const live = inc.withStrokes(all.slice(58));
     expect(firstDiff(live, rasterize(all, W, W, labels))).toBe(-1);
     expect(firstDiff(live, before)).not.toBe(-1); // the stroke changed something
     expect(firstDiff(inc.map, before)).toBe(-1); // and the rasteriser's own map did not move
