@@ -12,6 +12,12 @@ export interface SchedulerOptions {
    */
   render(roomId: string, quality: FrameQuality): Promise<FrameQuality | null>;
   onError?(roomId: string, error: unknown): void;
+  /**
+   * A room renders a draft when at least this many other rooms are queued behind it (or another
+   * render is running). Default 2: one waiting room can afford one full frame's wait; from two
+   * on, full frames in turn would keep each room waiting several frames.
+   */
+  draftWhenQueued?: number;
 }
 
 /**
@@ -20,9 +26,9 @@ export interface SchedulerOptions {
  * coalesce into a single follow-up render of the latest state (latest wins; the queue is bounded
  * by the number of rooms). Rooms are served round-robin: a room that rendered goes to the back.
  *
- * Progressive rendering: while other rooms compete for the renderer (queued dirty, or rendering),
- * a dirty room is rendered as a cheap draft, so every busy room sees its edit quickly instead of
- * waiting for several full frames. A room whose draft was not followed by new edits owes a full
+ * Progressive rendering: while other rooms compete for the renderer (`draftWhenQueued` of them
+ * queued dirty, or another rendering), a dirty room is rendered as a cheap draft, so every busy
+ * room sees its edit quickly instead of waiting for several full frames. A room whose draft was not followed by new edits owes a full
  * frame: that refresh yields to dirty rooms, but once it has been passed over for one round of
  * the rooms that were queued when it became due, it goes first, so it cannot starve.
  */
@@ -103,7 +109,7 @@ export class RenderScheduler {
     this.queued.delete(roomId);
     for (const entry of this.refresh.values()) entry.passes -= 1;
     // Others queued or rendering share the renderer with this room: draft now, full later.
-    const contended = this.queue.length > 0 || this.inFlight.size > 0;
+    const contended = this.queue.length >= (this.options.draftWhenQueued ?? 2) || this.inFlight.size > 0;
     return { roomId, quality: contended ? 'draft' : 'full' };
   }
 

@@ -6,13 +6,15 @@ import type { FrameQuality } from '../../lib/protocol';
  * A scheduler whose renders finish only when the test says so. `drafts`: whether the model has
  * a draft graph (without one, a render asked for a draft reports 'full', as the Generator does).
  */
-function harness(concurrency = 1, watched: (id: string) => boolean = () => true, drafts = false) {
+/** `draftWhenQueued`: 1 (drafts as soon as another room waits) for the policy tests; null = the scheduler's default. */
+function harness(concurrency = 1, watched: (id: string) => boolean = () => true, drafts = false, draftWhenQueued: number | null = 1) {
   const started: string[] = [];
   /** `room:quality` as asked, in start order. */
   const asked: string[] = [];
   const finish = new Map<string, Array<() => void>>();
   const scheduler = new RenderScheduler({
     concurrency,
+    ...(draftWhenQueued === null ? {} : { draftWhenQueued }),
     isWatched: watched,
     render: (roomId, quality) => {
       started.push(roomId);
@@ -111,6 +113,24 @@ describe('RenderScheduler', () => {
 
 describe('RenderScheduler progressive rendering (drafts under load)', () => {
   const drafting = (concurrency = 1, watched: (id: string) => boolean = () => true) => harness(concurrency, watched, true);
+
+  it('by default drafts only when two or more other rooms wait', async () => {
+    const { scheduler, asked, complete } = harness(1, () => true, true, null);
+    for (const id of ['a', 'b', 'c']) scheduler.markDirty(id);
+    await complete('a');
+    await complete('b');
+    await complete('c');
+    expect(asked).toEqual(['a:full', 'b:full', 'c:full']); // b had only c behind it
+    for (const id of ['a', 'b', 'c', 'd']) scheduler.markDirty(id);
+    await complete('a');
+    await complete('b');
+    await complete('c');
+    await complete('d');
+    // b had c and d behind it: draft, and its full frame is owed once no dirty room waits
+    expect(asked.slice(3)).toEqual(['a:full', 'b:draft', 'c:full', 'd:full', 'b:full']);
+    await complete('b');
+    await scheduler.idle();
+  });
 
   it('renders a single busy room at full quality, always', async () => {
     const { scheduler, asked, complete } = drafting();
