@@ -138,7 +138,6 @@ export function Landing() {
             ))}
           </ul>
         )}
-        <p><a href="/gallery">Browse the gallery →</a></p>
       </section>
       {scenes.length > 0 && (
         <section className="showcase" data-testid="landing-scenes">
