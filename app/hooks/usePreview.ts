@@ -1,12 +1,12 @@
 'use client';
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type * as Y from 'yjs';
-import type { ModelInfo } from '@/lib/protocol';
+import type { ModelInfo, PresenceState } from '@/lib/protocol';
+import { labelIds } from '@/lib/labels';
 import { IncrementalRasterizer } from '@/lib/raster';
 import { docVersion } from '@/lib/docVersion';
 import { checkStroke, type Stroke } from '@/lib/strokes';
-import type { PresenceState } from '@/lib/protocol';
 import type { BackendTimings, FromWorker, PreviewBackend, ToWorker } from '../preview/protocol';
 
 export type PreviewState =
@@ -59,16 +59,17 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
   const liveSink = useRef<(stroke: LiveStroke | null) => void>(() => undefined);
   const setLiveStroke = useCallback((stroke: LiveStroke | null) => liveSink.current(stroke), []);
   const peerSink = useRef<(drawings: Stroke[]) => void>(() => undefined);
+  // the names the server accepts in strokes (labels and aliases), once per model
+  const labelNames = useMemo(() => new Set(labelIds(model.labels).keys()), [model]);
   // Peers' presence is untrusted: only drawings that pass the stroke schema are painted.
   const setPeerDrawings = useCallback((drawings: ReadonlyArray<PresenceState['drawing']>) => {
-    const names = new Set(model.labels.labels.map((l) => l.name));
     const valid: Stroke[] = [];
     for (const d of drawings) {
-      const checked = d && checkStroke({ ...d, id: 'peer-live' }, names);
+      const checked = d && checkStroke({ ...d, id: 'peer-live' }, labelNames);
       if (checked && checked.ok) valid.push(checked.stroke);
     }
     peerSink.current(valid);
-  }, [model]);
+  }, [labelNames]);
 
   useEffect(() => {
     kick.current();

@@ -3,9 +3,8 @@
  * server render time p50/p95 per quality, frames/s, share of draft frames, stroke -> first frame
  * (any quality) and stroke -> full-quality frame at the watcher p50/p95, and stroke -> the
  * stroke at a co-painter (a second Yjs client: how the sync loop fares while the server renders);
- * then the shipped
- * generator (and its draft graph) against an official-size one (ngf 64, random weights, same
- * export path) in onnxruntime-node for the speed ratio. Run: npm run bench:render
+ * then the shipped generator (and its draft graph) against an official-size one (ngf 64, random
+ * weights, same export path) in onnxruntime-node for the speed ratio. Run: npm run bench:render
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -89,8 +88,9 @@ async function runRooms(roomCount: number) {
     const paint = () => {
       i += 1;
       const y = 100 + ((i * 53) % 800);
-      sentAt.set(`r${r}s${i}`, performance.now());
-      painter.strokes.push([{ id: `r${r}s${i}`, tool: 'brush', label: i % 2 ? 'tree' : 'grass', size: 60, points: [100, y, 500, y + 40, 900, y] }]);
+      const id = `r${r}s${i}`;
+      sentAt.set(id, performance.now());
+      painter.strokes.push([{ id, tool: 'brush', label: i % 2 ? 'tree' : 'grass', size: 60, points: [100, y, 500, y + 40, 900, y] }]);
       const stroke = { version: docVersion(painter.doc), at: performance.now() };
       pending[r].any.push(stroke);
       pending[r].full.push(stroke);
