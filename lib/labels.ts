@@ -78,7 +78,10 @@ export function formatIssues(issues: readonly { path: readonly PropertyKey[]; me
   return issues
     .slice(0, 5)
     .map((issue) => {
-      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+      const path = issue.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+        .join('.')
+        .replace(/\.\[/g, '[');
       return path ? `${path}: ${issue.message}` : issue.message;
     })
     .join('; ');
@@ -91,7 +94,11 @@ export function parseLabelSet(json: unknown): LabelSet {
     throw new Error(`invalid label set: ${formatIssues(result.error.issues)}`);
   }
   const set = result.data;
-  const parsed: LabelSet = { id: set.id, background: set.background, labels: set.labels.map((l) => ({ id: l.id, name: l.name, color: [l.color[0], l.color[1], l.color[2]] })) };
+  const parsed: LabelSet = {
+    id: set.id,
+    background: set.background,
+    labels: set.labels.map((l) => ({ id: l.id, name: l.name, color: [l.color[0], l.color[1], l.color[2]] })),
+  };
   if (set.aliases && Object.keys(set.aliases).length > 0) parsed.aliases = { ...set.aliases };
   return parsed;
 }

@@ -9,12 +9,14 @@ const presenceSchema = z.object({
   cursor: z.object({ x: coord, y: coord }).nullable(),
   tool: z.string().max(16),
   label: z.string().max(64),
-  drawing: z.object({
-    tool: z.string().max(16),
-    label: z.string().max(64),
-    size: z.number().finite().min(0).max(256),
-    points: z.array(coord).max(1000),
-  }).nullable(),
+  drawing: z
+    .object({
+      tool: z.string().max(16),
+      label: z.string().max(64),
+      size: z.number().finite().min(0).max(256),
+      points: z.array(coord).max(1000),
+    })
+    .nullable(),
 });
 
 /** Peers' awareness states are untrusted input: anything malformed is ignored, not rendered. */

@@ -73,9 +73,7 @@ export interface FrameMeta {
 }
 
 export type RenderStatus =
-  | { state: 'rendering'; version: number }
-  | { state: 'idle'; version: number }
-  | { state: 'unavailable'; reason: string };
+  { state: 'rendering'; version: number } | { state: 'idle'; version: number } | { state: 'unavailable'; reason: string };
 
 /** socket.io events the server emits to a room's channel. */
 export const SOCKET_EVENTS = {

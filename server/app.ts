@@ -48,10 +48,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const models = new ModelRegistry(config.MODELS_DIR, log);
   const rooms = new RoomService(db);
   const store = new UpdateStore(db, config.PERSIST_FLUSH_MS);
-  const registry = new RoomRegistry(store, async (roomId) => {
-    const room = await rooms.find(roomId);
-    return (models.get(room?.modelId ?? '') ?? models.require(models.defaultId)).labelNames;
-  }, config.ROOM_IDLE_MS, log);
+  const registry = new RoomRegistry(
+    store,
+    async (roomId) => {
+      const room = await rooms.find(roomId);
+      return (models.get(room?.modelId ?? '') ?? models.require(models.defaultId)).labelNames;
+    },
+    config.ROOM_IDLE_MS,
+    log,
+  );
 
   const withUi = config.NO_UI === '0';
   const dev = config.NODE_ENV === 'development';
@@ -81,20 +86,35 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const sync = new SyncServer(registry, rooms, log);
   const realtime = createRealtime(server, rooms, log);
   const styles = new RoomStyles(db);
-  const render = new RenderService({ models, registry, rooms, styles, realtime, log }, {
-    providers: config.RENDER_PROVIDERS.split(',').map((p) => p.trim()).filter(Boolean),
-    threads: config.RENDER_THREADS,
-    nice: config.RENDER_NICE,
-    concurrency: config.RENDER_CONCURRENCY,
-    format: config.RENDER_FORMAT,
-  });
+  const render = new RenderService(
+    { models, registry, rooms, styles, realtime, log },
+    {
+      providers: config.RENDER_PROVIDERS.split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+      threads: config.RENDER_THREADS,
+      nice: config.RENDER_NICE,
+      concurrency: config.RENDER_CONCURRENCY,
+      format: config.RENDER_FORMAT,
+    },
+  );
   await render.start();
   const catalog = new StyleCatalog(db);
   const voting = new Voting({ db, realtime, identity, catalog, styles, models, rooms, log }, { roundMs: config.VOTE_ROUND_MS });
   await voting.start();
   // Uploads are rare and small: one CPU session per model, sharing the machine with renders.
   const encoder = new StyleEncoder({ providers: ['cpu'], threads: Math.max(1, Math.min(2, config.RENDER_THREADS)) }, log);
-  const gallery = new Gallery({ db, models, rooms, registry, styles, catalog, identity, latestFrame: (id) => render.latestFrame(id), isRendered: (id) => realtime.audience(id) > 0 });
+  const gallery = new Gallery({
+    db,
+    models,
+    rooms,
+    registry,
+    styles,
+    catalog,
+    identity,
+    latestFrame: (id) => render.latestFrame(id),
+    isRendered: (id) => realtime.audience(id) > 0,
+  });
   const api = createApi({
     rooms,
     models,

@@ -79,7 +79,11 @@ export function IdentityEditor({ me, onChange }: { me: Identity; onChange: (me: 
           ))}
         </div>
       )}
-      {error && <span className="error small" role="alert">{error}</span>}
+      {error && (
+        <span className="error small" role="alert">
+          {error}
+        </span>
+      )}
     </div>
   );
 }

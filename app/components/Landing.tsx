@@ -89,7 +89,10 @@ export function Landing() {
     <main className="landing">
       <section className="hero">
         <h1>
-          <span className="logo-mark" aria-hidden>◆</span> SPADE Canvas
+          <span className="logo-mark" aria-hidden>
+            ◆
+          </span>{' '}
+          SPADE Canvas
         </h1>
         <p className="tagline">Paint sky, sea and mountains together. Watch the labels become a landscape as you paint.</p>
         <div className="hero-actions">
@@ -99,7 +102,9 @@ export function Landing() {
           <button className="secondary big" disabled={busy} onClick={() => create(false)} data-testid="create-blank-room">
             Blank sky
           </button>
-          <a className="secondary big" href="/gallery" data-testid="open-gallery">Browse the gallery</a>
+          <a className="secondary big" href="/gallery" data-testid="open-gallery">
+            Browse the gallery
+          </a>
         </div>
         {models.length > 1 && (
           <label className="model-choice">
@@ -114,15 +119,16 @@ export function Landing() {
           </label>
         )}
         <form className="join" onSubmit={join}>
-          <input
-            aria-label="Room link"
-            placeholder="Paste a room link to join…"
-            value={link}
-            onChange={(e) => setLink(e.target.value)}
-          />
-          <button className="secondary" type="submit">Join</button>
+          <input aria-label="Room link" placeholder="Paste a room link to join…" value={link} onChange={(e) => setLink(e.target.value)} />
+          <button className="secondary" type="submit">
+            Join
+          </button>
         </form>
-        {error && <p className="error" role="alert">{error}</p>}
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
       </section>
       <section className="recent">
         <h2>Your recent rooms</h2>
@@ -142,7 +148,11 @@ export function Landing() {
       {scenes.length > 0 && (
         <section className="showcase" data-testid="landing-scenes">
           <h2>Recently saved</h2>
-          <div className="scene-grid">{scenes.map((s) => <SceneCard key={s.id} scene={s} />)}</div>
+          <div className="scene-grid">
+            {scenes.map((s) => (
+              <SceneCard key={s.id} scene={s} />
+            ))}
+          </div>
         </section>
       )}
       {presets.length > 0 && (
@@ -157,7 +167,10 @@ export function Landing() {
               </li>
             ))}
           </ul>
-          <p className="muted small">The same scene under each style, rendered by the shipped model. In a room, anyone can propose one, or upload a photo to make a new style.</p>
+          <p className="muted small">
+            The same scene under each style, rendered by the shipped model. In a room, anyone can propose one, or upload a photo to make a
+            new style.
+          </p>
         </section>
       )}
     </main>

@@ -188,17 +188,22 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
         onPointerCancel={finish}
         onPointerLeave={() => awareness.setLocalStateField('cursor', null)}
       />
-      {peers.map((p) => p.cursor && (
-        <div
-          key={p.clientId}
-          className="cursor"
-          data-testid="remote-cursor"
-          style={{ left: `${(p.cursor.x / CANVAS_SIZE) * 100}%`, top: `${(p.cursor.y / CANVAS_SIZE) * 100}%`, color: p.user.color }}
-        >
-          <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden><path d="M1 1 L14 7 L8 8 L6 14 Z" fill="currentColor" stroke="#fff" strokeWidth="1" /></svg>
-          <span style={{ background: p.user.color }}>{p.user.name}</span>
-        </div>
-      ))}
+      {peers.map(
+        (p) =>
+          p.cursor && (
+            <div
+              key={p.clientId}
+              className="cursor"
+              data-testid="remote-cursor"
+              style={{ left: `${(p.cursor.x / CANVAS_SIZE) * 100}%`, top: `${(p.cursor.y / CANVAS_SIZE) * 100}%`, color: p.user.color }}
+            >
+              <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden>
+                <path d="M1 1 L14 7 L8 8 L6 14 Z" fill="currentColor" stroke="#fff" strokeWidth="1" />
+              </svg>
+              <span style={{ background: p.user.color }}>{p.user.name}</span>
+            </div>
+          ),
+      )}
     </div>
   );
 }

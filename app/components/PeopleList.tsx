@@ -11,7 +11,12 @@ export function PeopleList({ me, peers, labels }: { me: Identity | null; peers: 
   };
   return (
     <section className="panel people" aria-label="People in this room">
-      <h2>In this room <span className="count" data-testid="people-count">{peers.length + 1}</span></h2>
+      <h2>
+        In this room{' '}
+        <span className="count" data-testid="people-count">
+          {peers.length + 1}
+        </span>
+      </h2>
       <ul>
         {me && (
           <li>

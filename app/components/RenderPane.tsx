@@ -28,7 +28,8 @@ function describe(frame: ShownFrame | null, status: RenderStatus | null, connect
   if (status?.state === 'unavailable') return ['error', `Renderer unavailable: ${status.reason}`];
   if (!frame) return ['busy', 'Rendering the first frame…'];
   const behind = localVersion - frame.meta.version;
-  if (status?.state === 'rendering') return ['busy', behind > 0 ? `Rendering… (${behind} edit${behind === 1 ? '' : 's'} behind)` : 'Rendering…'];
+  if (status?.state === 'rendering')
+    return ['busy', behind > 0 ? `Rendering… (${behind} edit${behind === 1 ? '' : 's'} behind)` : 'Rendering…'];
   if (behind > 0) return ['busy', `Behind by ${behind} edit${behind === 1 ? '' : 's'}`];
   return ['ok', 'Up to date'];
 }
@@ -57,7 +58,19 @@ function PreviewCanvas({ frame }: { frame: PreviewFrame | null }) {
     if (frame && ref.current) ref.current.getContext('2d')!.putImageData(frame.image, 0, 0);
   }, [frame]);
   if (!frame) return <div className="render-placeholder muted small">Preview loading…</div>;
-  return <canvas ref={ref} width={frame.image.width} height={frame.image.height} className="preview-canvas" data-testid="preview-canvas" data-version={frame.version} data-latency={frame.latencyMs.toFixed(1)} data-run-ms={frame.runMs.toFixed(1)} data-live={frame.live} />;
+  return (
+    <canvas
+      ref={ref}
+      width={frame.image.width}
+      height={frame.image.height}
+      className="preview-canvas"
+      data-testid="preview-canvas"
+      data-version={frame.version}
+      data-latency={frame.latencyMs.toFixed(1)}
+      data-run-ms={frame.runMs.toFixed(1)}
+      data-live={frame.live}
+    />
+  );
 }
 
 function FullImage({ frame }: { frame: ShownFrame | null }) {
@@ -69,8 +82,11 @@ function FullImage({ frame }: { frame: ShownFrame | null }) {
 function previewLine(state: PreviewState): string {
   if (state.status === 'none') return `Instant preview off: ${state.reason}`;
   if (state.status === 'error') return `Instant preview unavailable (${state.reason}); full renders still arrive.`;
-  if (state.status === 'loading') return state.progress < 1 ? `Loading preview model… ${Math.round(state.progress * 100)}%` : 'Preparing the preview model…';
-  const others = Object.entries(state.timings).map(([b, t]) => (typeof t === 'number' ? `${b} ${t} ms` : `${b}: ${t}`)).join(', ');
+  if (state.status === 'loading')
+    return state.progress < 1 ? `Loading preview model… ${Math.round(state.progress * 100)}%` : 'Preparing the preview model…';
+  const others = Object.entries(state.timings)
+    .map(([b, t]) => (typeof t === 'number' ? `${b} ${t} ms` : `${b}: ${t}`))
+    .join(', ');
   return `Preview on ${state.backend}${state.lastMs !== null ? ` · ${state.lastMs} ms` : ''} · ${(state.bytes / 1e6).toFixed(1)} MB in ${state.loadMs} ms (measured: ${others})`;
 }
 
@@ -87,7 +103,13 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
         <h2>Picture</h2>
         <div className="segmented" role="tablist" aria-label="What to show (V cycles)">
           {VIEW_MODES.map((m) => (
-            <button key={m.id} role="tab" aria-selected={mode === m.id} className={mode === m.id ? 'active' : ''} onClick={() => onMode(m.id)}>
+            <button
+              key={m.id}
+              role="tab"
+              aria-selected={mode === m.id}
+              className={mode === m.id ? 'active' : ''}
+              onClick={() => onMode(m.id)}
+            >
               {m.name}
             </button>
           ))}
@@ -96,26 +118,47 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
       <div className={`render-frame ${shown === 'both' ? 'both' : ''}`} data-shown={shown}>
         {shown === 'both' ? (
           <>
-            <div className="view-cell"><PreviewCanvas frame={preview.frame} /><span className="view-tag">Preview · in your browser</span></div>
-            <div className="view-cell"><FullImage frame={frame} /><span className="view-tag">{frame?.meta.quality === 'draft' ? 'Draft' : 'Full'} · from the server</span></div>
+            <div className="view-cell">
+              <PreviewCanvas frame={preview.frame} />
+              <span className="view-tag">Preview · in your browser</span>
+            </div>
+            <div className="view-cell">
+              <FullImage frame={frame} />
+              <span className="view-tag">{frame?.meta.quality === 'draft' ? 'Draft' : 'Full'} · from the server</span>
+            </div>
           </>
-        ) : shown === 'preview' ? <PreviewCanvas frame={preview.frame} /> : <FullImage frame={frame} />}
+        ) : shown === 'preview' ? (
+          <PreviewCanvas frame={preview.frame} />
+        ) : (
+          <FullImage frame={frame} />
+        )}
       </div>
       {preview.state.status === 'loading' && (
         <progress className="load-bar" max={1} value={preview.state.progress} aria-label="Preview model download" />
       )}
-      <p className={`render-status tone-${tone}`} data-testid="render-status">{text}</p>
+      <p className={`render-status tone-${tone}`} data-testid="render-status">
+        {text}
+      </p>
       {frame && (
         <div className="render-meta muted small">
           <span>
-            <span data-testid="render-ms" data-quality={frame.meta.quality}>{frame.meta.quality === 'draft' ? 'Draft' : 'Full render'} · {frame.meta.renderMs} ms</span> · {frame.meta.width}×{frame.meta.height} · {frame.meta.model} · style {frame.meta.style}
+            <span data-testid="render-ms" data-quality={frame.meta.quality}>
+              {frame.meta.quality === 'draft' ? 'Draft' : 'Full render'} · {frame.meta.renderMs} ms
+            </span>{' '}
+            · {frame.meta.width}×{frame.meta.height} · {frame.meta.model} · style {frame.meta.style}
           </span>
-          <button className="secondary small-button" onClick={() => void downloadPng(frame)}>Download PNG</button>
+          <button className="secondary small-button" onClick={() => void downloadPng(frame)}>
+            Download PNG
+          </button>
         </div>
       )}
-      <p className="muted small diagnostics" data-testid="preview-diagnostics" data-backend={preview.state.status === 'ready' ? preview.state.backend : ''}
+      <p
+        className="muted small diagnostics"
+        data-testid="preview-diagnostics"
+        data-backend={preview.state.status === 'ready' ? preview.state.backend : ''}
         data-load-ms={preview.state.status === 'ready' ? preview.state.loadMs : ''}
-        data-bytes={preview.state.status === 'ready' ? preview.state.bytes : ''}>
+        data-bytes={preview.state.status === 'ready' ? preview.state.bytes : ''}
+      >
         {previewLine(preview.state)}
       </p>
     </section>

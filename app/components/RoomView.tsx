@@ -48,11 +48,18 @@ export function RoomView({ roomId }: { roomId: string }) {
       <main className="center-message">
         <h1>Room unavailable</h1>
         <p>{loadError === 'no such room' ? 'This room does not exist. Check the link, or start a new one.' : loadError}</p>
-        <a className="primary" href="/">Back to the start page</a>
+        <a className="primary" href="/">
+          Back to the start page
+        </a>
       </main>
     );
   }
-  if (!info || !me) return <main className="center-message"><p className="muted">Opening room…</p></main>;
+  if (!info || !me)
+    return (
+      <main className="center-message">
+        <p className="muted">Opening room…</p>
+      </main>
+    );
   return <Room info={info} me={me} />;
 }
 
@@ -150,18 +157,31 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
   return (
     <div className="room">
       <header className="room-header">
-        <a href="/" className="brand"><span className="logo-mark" aria-hidden>◆</span> SPADE Canvas</a>
+        <a href="/" className="brand">
+          <span className="logo-mark" aria-hidden>
+            ◆
+          </span>{' '}
+          SPADE Canvas
+        </a>
         <span className={`status status-${status}`} data-testid="sync-status" data-synced={synced}>
           {status === 'connected' ? (synced ? 'Live' : 'Syncing…') : status === 'connecting' ? 'Connecting…' : 'Offline, retrying'}
         </span>
         <span className="muted small model-name">{info.model.name}</span>
         <div className="spacer" />
-        <a className="secondary" href="/gallery">Gallery</a>
+        <a className="secondary" href="/gallery">
+          Gallery
+        </a>
         <SaveScene roomId={info.id} />
         {identity && <IdentityEditor me={identity} onChange={setIdentity} />}
-        <button className="secondary" onClick={copyLink}>{copied ? 'Link copied' : 'Copy room link'}</button>
+        <button className="secondary" onClick={copyLink}>
+          {copied ? 'Link copied' : 'Copy room link'}
+        </button>
       </header>
-      {refusal && <div className="banner error" role="alert">Server refused this connection: {refusal}</div>}
+      {refusal && (
+        <div className="banner error" role="alert">
+          Server refused this connection: {refusal}
+        </div>
+      )}
       <div className="room-body">
         <aside className="side left">
           <Toolbar
@@ -179,34 +199,35 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
         </aside>
         <main className="stage">
           <div className="stage-pair">
-          {sync && (
-            <PaintCanvas
-              sync={sync}
-              labels={labels}
-              tool={tool}
-              label={label}
-              size={size}
-              userId={userId}
-              peers={peers}
-              onLiveStroke={preview.setLiveStroke}
-              onLabelMap={(map, version) => {
-                setMapHash(fnv1a(map));
-                setLocalVersion(version);
-              }}
+            {sync && (
+              <PaintCanvas
+                sync={sync}
+                labels={labels}
+                tool={tool}
+                label={label}
+                size={size}
+                userId={userId}
+                peers={peers}
+                onLiveStroke={preview.setLiveStroke}
+                onLabelMap={(map, version) => {
+                  setMapHash(fnv1a(map));
+                  setLocalVersion(version);
+                }}
+              />
+            )}
+            <RenderPane
+              frame={render.frame}
+              status={render.status}
+              connected={render.connected}
+              localVersion={localVersion}
+              preview={preview}
+              mode={viewMode}
+              onMode={setViewMode}
             />
-          )}
-          <RenderPane
-            frame={render.frame}
-            status={render.status}
-            connected={render.connected}
-            localVersion={localVersion}
-            preview={preview}
-            mode={viewMode}
-            onMode={setViewMode}
-          />
           </div>
           <p className="muted small hint" data-testid="map-hash" data-hash={mapHash}>
-            Strokes sync live to everyone with the link · B brush · E eraser · L line · F fill · [ ] size · 1–0 labels · Ctrl+Z undo · V picture view
+            Strokes sync live to everyone with the link · B brush · E eraser · L line · F fill · [ ] size · 1–0 labels · Ctrl+Z undo · V
+            picture view
           </p>
         </main>
         <aside className="side right">

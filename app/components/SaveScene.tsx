@@ -45,18 +45,35 @@ export function SaveScene({ roomId }: { roomId: string }) {
 
   return (
     <div className="save-scene">
-      <button className="primary" onClick={() => { setOpen((o) => !o); setSaved(null); setError(null); }} data-testid="save-scene" aria-expanded={open}>
+      <button
+        className="primary"
+        onClick={() => {
+          setOpen((o) => !o);
+          setSaved(null);
+          setError(null);
+        }}
+        data-testid="save-scene"
+        aria-expanded={open}
+      >
         Save to gallery
       </button>
       {open && (
         <div className="popover" role="dialog" aria-label="Save this scene to the gallery">
           {saved ? (
             <div className="saved" data-testid="scene-saved">
-              <p>Saved <strong>{saved.title}</strong> with {saved.strokeCount} strokes.</p>
+              <p>
+                Saved <strong>{saved.title}</strong> with {saved.strokeCount} strokes.
+              </p>
               <div className="row">
-                <a className="primary" href={`/scenes/${saved.id}`} data-testid="scene-link">View scene</a>
-                <a className="secondary" href="/gallery">Open gallery</a>
-                <button className="secondary" onClick={() => setOpen(false)}>Close</button>
+                <a className="primary" href={`/scenes/${saved.id}`} data-testid="scene-link">
+                  View scene
+                </a>
+                <a className="secondary" href="/gallery">
+                  Open gallery
+                </a>
+                <button className="secondary" onClick={() => setOpen(false)}>
+                  Close
+                </button>
               </div>
             </div>
           ) : (
@@ -73,12 +90,18 @@ export function SaveScene({ roomId }: { roomId: string }) {
                 />
               </label>
               <p className="muted small">Saves the strokes, the label map, the latest render, the style and who painted it.</p>
-              {error && <p className="error small" role="alert">{error}</p>}
+              {error && (
+                <p className="error small" role="alert">
+                  {error}
+                </p>
+              )}
               <div className="row">
                 <button className="primary" type="submit" disabled={busy || title.trim().length === 0} data-testid="scene-save-confirm">
                   {busy ? 'Saving…' : 'Save'}
                 </button>
-                <button className="secondary" type="button" onClick={() => setOpen(false)}>Cancel</button>
+                <button className="secondary" type="button" onClick={() => setOpen(false)}>
+                  Cancel
+                </button>
               </div>
             </form>
           )}

@@ -72,7 +72,14 @@ function Timelapse({ sceneId, labels, painters }: { sceneId: string; labels: Lab
   return (
     <section className="panel timelapse" aria-label="Timelapse">
       <h2>Timelapse</h2>
-      <canvas ref={canvas} width={REPLAY_SIZE} height={REPLAY_SIZE} className="timelapse-canvas" data-testid="timelapse-canvas" data-step={step} />
+      <canvas
+        ref={canvas}
+        width={REPLAY_SIZE}
+        height={REPLAY_SIZE}
+        className="timelapse-canvas"
+        data-testid="timelapse-canvas"
+        data-step={step}
+      />
       {error && <p className="error small">Could not load the strokes: {error}</p>}
       <div className="timelapse-controls">
         <button className="secondary" onClick={play} disabled={!strokes} data-testid="timelapse-play">
@@ -89,14 +96,26 @@ function Timelapse({ sceneId, labels, painters }: { sceneId: string; labels: Lab
             setStep(Number(e.target.value));
           }}
         />
-        <span className="muted small tabular">{step}/{strokes?.length ?? 0}</span>
+        <span className="muted small tabular">
+          {step}/{strokes?.length ?? 0}
+        </span>
       </div>
       <p className="muted small timelapse-caption">
         {(() => {
           const last = strokes && step > 0 ? strokes[step - 1] : null;
           if (!last) return 'Blank canvas';
           const who = painters.find((p) => p.id === last.by);
-          return <>{last.tool === 'clear' ? 'Clear' : `${last.tool} · ${last.label}`}{who && <> · <span className="dot" style={{ background: who.color }} /> {who.name}</>}</>;
+          return (
+            <>
+              {last.tool === 'clear' ? 'Clear' : `${last.tool} · ${last.label}`}
+              {who && (
+                <>
+                  {' '}
+                  · <span className="dot" style={{ background: who.color }} /> {who.name}
+                </>
+              )}
+            </>
+          );
         })()}
       </p>
     </section>
@@ -155,7 +174,9 @@ export function SceneView({ id }: { id: string }) {
         <main className="center-message">
           <h1>Scene unavailable</h1>
           <p>{error === 'no such scene' ? 'This scene does not exist (it may have been deleted).' : error}</p>
-          <a className="primary" href="/gallery">Back to the gallery</a>
+          <a className="primary" href="/gallery">
+            Back to the gallery
+          </a>
         </main>
       </div>
     );
@@ -165,16 +186,20 @@ export function SceneView({ id }: { id: string }) {
     <div className="page">
       <SiteHeader />
       {!scene ? (
-        <main className="center-message"><p className="muted">Loading scene…</p></main>
+        <main className="center-message">
+          <p className="muted">Loading scene…</p>
+        </main>
       ) : (
         <main className="scene" data-testid="scene" data-scene-id={scene.id}>
           <div className="scene-head">
             <div>
-              <a className="small" href="/gallery">← Gallery</a>
+              <a className="small" href="/gallery">
+                ← Gallery
+              </a>
               <h1 data-testid="scene-title-heading">{scene.title}</h1>
               <p className="muted small">
-                Saved by <span className="dot" style={{ background: scene.savedBy.color }} /> {scene.savedBy.name} · {timeAgo(scene.createdAt)} ·{' '}
-                {scene.strokeCount} strokes{scene.style.name ? ` · style ${scene.style.name}` : ''}
+                Saved by <span className="dot" style={{ background: scene.savedBy.color }} /> {scene.savedBy.name} ·{' '}
+                {timeAgo(scene.createdAt)} · {scene.strokeCount} strokes{scene.style.name ? ` · style ${scene.style.name}` : ''}
               </p>
             </div>
             <div className="scene-actions">
@@ -182,13 +207,22 @@ export function SceneView({ id }: { id: string }) {
                 {busy === 'fork' ? 'Forking…' : 'Fork into a new room'}
               </button>
               {scene.mine && (
-                <button className="secondary danger-button" onClick={() => void remove()} disabled={busy !== null} data-testid="delete-scene">
+                <button
+                  className="secondary danger-button"
+                  onClick={() => void remove()}
+                  disabled={busy !== null}
+                  data-testid="delete-scene"
+                >
                   {busy === 'delete' ? 'Deleting…' : 'Delete'}
                 </button>
               )}
             </div>
           </div>
-          {actionError && <p className="error" role="alert">{actionError}</p>}
+          {actionError && (
+            <p className="error" role="alert">
+              {actionError}
+            </p>
+          )}
           <div className="scene-body">
             <figure className="panel scene-figure">
               <h2>Picture</h2>
@@ -202,9 +236,21 @@ export function SceneView({ id }: { id: string }) {
             <figure className="panel scene-figure">
               <h2>Label map</h2>
               {/* eslint-disable-next-line @next/next/no-img-element */}
-              <img src={`/api/scenes/${scene.id}/labels.png`} alt={`Label map of ${scene.title}`} className="pixelated" data-testid="scene-labels" />
+              <img
+                src={`/api/scenes/${scene.id}/labels.png`}
+                alt={`Label map of ${scene.title}`}
+                className="pixelated"
+                data-testid="scene-labels"
+              />
             </figure>
-            {labels ? <Timelapse sceneId={scene.id} labels={labels} painters={scene.contributors} /> : <section className="panel timelapse"><h2>Timelapse</h2><p className="muted small">Loading…</p></section>}
+            {labels ? (
+              <Timelapse sceneId={scene.id} labels={labels} painters={scene.contributors} />
+            ) : (
+              <section className="panel timelapse">
+                <h2>Timelapse</h2>
+                <p className="muted small">Loading…</p>
+              </section>
+            )}
             <section className="panel credits" aria-label="Credits">
               <h2>Painted by</h2>
               {scene.contributors.length === 0 ? (
@@ -214,12 +260,19 @@ export function SceneView({ id }: { id: string }) {
                   {scene.contributors.map((c) => (
                     <li key={c.id}>
                       <span className="dot" style={{ background: c.color }} /> {c.name}
-                      <span className="muted small"> · {c.strokes} stroke{c.strokes === 1 ? '' : 's'}</span>
+                      <span className="muted small">
+                        {' '}
+                        · {c.strokes} stroke{c.strokes === 1 ? '' : 's'}
+                      </span>
                     </li>
                   ))}
                 </ul>
               )}
-              {scene.sourceRoomId && <p className="muted small">From room <a href={`/r/${scene.sourceRoomId}`}>{scene.sourceRoomId}</a></p>}
+              {scene.sourceRoomId && (
+                <p className="muted small">
+                  From room <a href={`/r/${scene.sourceRoomId}`}>{scene.sourceRoomId}</a>
+                </p>
+              )}
             </section>
           </div>
         </main>

@@ -28,15 +28,19 @@ function useVotes(roomId: string) {
     };
   }, [roomId]);
 
-  const send = useCallback((event: string, payload: unknown) => new Promise<VoteAck>((resolve) => {
-    const socket = socketRef.current;
-    if (!socket?.connected) return resolve({ error: 'not connected; retrying' });
-    socket.timeout(10_000).emit(event, payload, (err: Error | null, ack: VoteAck) => {
-      if (err) return resolve({ error: 'the server did not answer' });
-      if ('state' in ack) setState(ack.state);
-      resolve(ack);
-    });
-  }), []);
+  const send = useCallback(
+    (event: string, payload: unknown) =>
+      new Promise<VoteAck>((resolve) => {
+        const socket = socketRef.current;
+        if (!socket?.connected) return resolve({ error: 'not connected; retrying' });
+        socket.timeout(10_000).emit(event, payload, (err: Error | null, ack: VoteAck) => {
+          if (err) return resolve({ error: 'the server did not answer' });
+          if ('state' in ack) setState(ack.state);
+          resolve(ack);
+        });
+      }),
+    [],
+  );
 
   return { state, connected, send };
 }
@@ -52,16 +56,22 @@ function useNow(active: boolean): number {
 }
 
 function Thumb({ style, size = 40 }: { style: StyleInfo | null; size?: number }) {
-  return style?.thumbnail
+  return style?.thumbnail ? (
     // eslint-disable-next-line @next/next/no-img-element
-    ? <img className="style-thumb" src={style.thumbnail} alt="" width={size} height={size} />
-    : <span className="style-thumb placeholder" style={{ width: size, height: size }} aria-hidden>◆</span>;
+    <img className="style-thumb" src={style.thumbnail} alt="" width={size} height={size} />
+  ) : (
+    <span className="style-thumb placeholder" style={{ width: size, height: size }} aria-hidden>
+      ◆
+    </span>
+  );
 }
 
 function Voters({ users }: { users: PublicUser[] }) {
   return (
     <span className="voters">
-      {users.map((u) => <span key={u.id} className="dot" title={u.name} style={{ background: u.color }} />)}
+      {users.map((u) => (
+        <span key={u.id} className="dot" title={u.name} style={{ background: u.color }} />
+      ))}
     </span>
   );
 }
@@ -133,7 +143,11 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
     if (f.size > MAX_UPLOAD) return setError('That image is over 5 MB; pick a smaller one.');
     setBusy('upload');
     try {
-      const name = f.name.replace(/\.[^.]+$/, '').replace(/[\u0000-\u001f<>]/g, '').slice(0, 40) || 'My photo';
+      const name =
+        f.name
+          .replace(/\.[^.]+$/, '')
+          .replace(/[\u0000-\u001f<>]/g, '')
+          .slice(0, 40) || 'My photo';
       const res = await fetch(`/api/rooms/${roomId}/styles/upload?name=${encodeURIComponent(name)}`, {
         method: 'POST',
         headers: { 'content-type': f.type },
@@ -174,10 +188,16 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
         <div className="vote-round" data-testid="vote-round" data-round-id={open.id}>
           <div className="vote-head">
             <strong>Vote open</strong>
-            <span className="muted small">{secondsLeft}s left · first to {needed}</span>
+            <span className="muted small">
+              {secondsLeft}s left · first to {needed}
+            </span>
           </div>
           <div className="vote-timer" aria-hidden>
-            <span style={{ width: `${Math.min(100, (secondsLeft * 1000 * 100) / Math.max(1, Date.parse(open.closesAt) - Date.parse(open.createdAt)))}%` }} />
+            <span
+              style={{
+                width: `${Math.min(100, (secondsLeft * 1000 * 100) / Math.max(1, Date.parse(open.closesAt) - Date.parse(open.createdAt)))}%`,
+              }}
+            />
           </div>
           <ul className="candidates">
             {open.candidates.map((c) => {
@@ -190,8 +210,12 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
                       {c.style.name} <span className="muted small">by {c.proposedBy.id === me.id ? 'you' : c.proposedBy.name}</span>
                     </div>
                     <div className="tally">
-                      <span className="bar"><span style={{ width: `${Math.min(100, (c.votes * 100) / needed)}%` }} /></span>
-                      <span className="small" data-testid="votes">{c.votes}/{needed}</span>
+                      <span className="bar">
+                        <span style={{ width: `${Math.min(100, (c.votes * 100) / needed)}%` }} />
+                      </span>
+                      <span className="small" data-testid="votes">
+                        {c.votes}/{needed}
+                      </span>
                       <Voters users={c.voters} />
                     </div>
                   </div>
@@ -215,11 +239,16 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
         </div>
       ) : (
         <p className="muted small">
-          Propose a style and the room votes: the first to a majority of those here wins, or the most votes after {state?.roundSeconds ?? 30} s.
+          Propose a style and the room votes: the first to a majority of those here wins, or the most votes after{' '}
+          {state?.roundSeconds ?? 30} s.
         </p>
       )}
 
-      {error && <p className="error small" role="alert" data-testid="style-error">{error}</p>}
+      {error && (
+        <p className="error small" role="alert" data-testid="style-error">
+          {error}
+        </p>
+      )}
 
       <div className="propose">
         <button className="secondary" onClick={() => setPicking((p) => !p)} aria-expanded={picking} data-testid="propose-open">
@@ -243,23 +272,27 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
                 </button>
               ))}
               {proposable.length === 0 && (
-                <p className="muted small">{styles.length === 0 ? 'This model ships no style presets.' : 'Every style is already in play.'}</p>
+                <p className="muted small">
+                  {styles.length === 0 ? 'This model ships no style presets.' : 'Every style is already in play.'}
+                </p>
               )}
             </div>
-            {canUpload && <label className={`upload${busy === 'upload' ? ' busy' : ''}`}>
-              <input
-                ref={file}
-                type="file"
-                accept="image/png,image/jpeg,image/webp,image/gif"
-                disabled={busy !== null}
-                onChange={(e) => {
-                  const f = e.target.files?.[0];
-                  if (f) void upload(f);
-                }}
-                data-testid="style-upload"
-              />
-              {busy === 'upload' ? 'Encoding your picture…' : 'Upload a photo as a style (≤ 5 MB)'}
-            </label>}
+            {canUpload && (
+              <label className={`upload${busy === 'upload' ? ' busy' : ''}`}>
+                <input
+                  ref={file}
+                  type="file"
+                  accept="image/png,image/jpeg,image/webp,image/gif"
+                  disabled={busy !== null}
+                  onChange={(e) => {
+                    const f = e.target.files?.[0];
+                    if (f) void upload(f);
+                  }}
+                  data-testid="style-upload"
+                />
+                {busy === 'upload' ? 'Encoding your picture…' : 'Upload a photo as a style (≤ 5 MB)'}
+              </label>
+            )}
           </>
         )}
       </div>
@@ -268,7 +301,9 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
         <details className="history" open>
           <summary className="small muted">Past votes</summary>
           <ol data-testid="vote-history">
-            {state.history.map((r) => <HistoryItem key={r.id} round={r} now={now} />)}
+            {state.history.map((r) => (
+              <HistoryItem key={r.id} round={r} now={now} />
+            ))}
           </ol>
         </details>
       )}
@@ -283,8 +318,17 @@ function HistoryItem({ round, now }: { round: VoteRoundInfo; now: number }) {
       <Thumb style={round.winner} size={28} />
       <div>
         <div className="small">
-          {round.winner ? <><strong>{round.winner.name}</strong> won</> : 'No winner'}
-          <span className="muted"> · {round.closedBy === 'majority' ? 'majority' : 'timer'} · {total} vote{total === 1 ? '' : 's'}</span>
+          {round.winner ? (
+            <>
+              <strong>{round.winner.name}</strong> won
+            </>
+          ) : (
+            'No winner'
+          )}
+          <span className="muted">
+            {' '}
+            · {round.closedBy === 'majority' ? 'majority' : 'timer'} · {total} vote{total === 1 ? '' : 's'}
+          </span>
         </div>
         <div className="muted small">
           {round.candidates.map((c) => `${c.style.name} ${c.votes}`).join(' · ')} · {round.closedAt ? ago(round.closedAt, now) : ''}

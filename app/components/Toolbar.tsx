@@ -40,13 +40,27 @@ export function Toolbar({ tool, size, canUndo, canRedo, onTool, onSize, onUndo, 
       </div>
       <label className="size">
         Size <output>{size}</output>
-        <input type="range" min={4} max={256} step={2} value={size} onChange={(e) => onSize(Number(e.target.value))} aria-label="Brush size" />
+        <input
+          type="range"
+          min={4}
+          max={256}
+          step={2}
+          value={size}
+          onChange={(e) => onSize(Number(e.target.value))}
+          aria-label="Brush size"
+        />
         <span className="muted small">[ and ]</span>
       </label>
       <div className="tool-group">
-        <button className="tool" onClick={onUndo} disabled={!canUndo} title="Undo your last stroke (Ctrl+Z)">↶ Undo</button>
-        <button className="tool" onClick={onRedo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
-        <button className="tool danger" onClick={onClear} title="Clear the canvas for everyone; undoable (Shift+Delete)">Clear</button>
+        <button className="tool" onClick={onUndo} disabled={!canUndo} title="Undo your last stroke (Ctrl+Z)">
+          ↶ Undo
+        </button>
+        <button className="tool" onClick={onRedo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
+          ↷ Redo
+        </button>
+        <button className="tool danger" onClick={onClear} title="Clear the canvas for everyone; undoable (Shift+Delete)">
+          Clear
+        </button>
       </div>
     </div>
   );

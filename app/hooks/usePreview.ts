@@ -62,14 +62,17 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
   // the names the server accepts in strokes (labels and aliases), once per model
   const labelNames = useMemo(() => new Set(labelIds(model.labels).keys()), [model]);
   // Peers' presence is untrusted: only drawings that pass the stroke schema are painted.
-  const setPeerDrawings = useCallback((drawings: ReadonlyArray<PresenceState['drawing']>) => {
-    const valid: Stroke[] = [];
-    for (const d of drawings) {
-      const checked = d && checkStroke({ ...d, id: 'peer-live' }, labelNames);
-      if (checked && checked.ok) valid.push(checked.stroke);
-    }
-    peerSink.current(valid);
-  }, [labelNames]);
+  const setPeerDrawings = useCallback(
+    (drawings: ReadonlyArray<PresenceState['drawing']>) => {
+      const valid: Stroke[] = [];
+      for (const d of drawings) {
+        const checked = d && checkStroke({ ...d, id: 'peer-live' }, labelNames);
+        if (checked && checked.ok) valid.push(checked.stroke);
+      }
+      peerSink.current(valid);
+    },
+    [labelNames],
+  );
 
   useEffect(() => {
     kick.current();
@@ -156,7 +159,14 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
       if (m.type === 'progress') setState({ status: 'loading', progress: m.total ? m.loaded / m.total : 0 });
       else if (m.type === 'ready') {
         ready = true;
-        setState((s) => ({ status: 'ready', backend: m.backend, timings: m.timings, loadMs: m.loadMs, bytes: m.bytes, lastMs: s.status === 'ready' ? s.lastMs : null }));
+        setState((s) => ({
+          status: 'ready',
+          backend: m.backend,
+          timings: m.timings,
+          loadMs: m.loadMs,
+          bytes: m.bytes,
+          lastMs: s.status === 'ready' ? s.lastMs : null,
+        }));
         schedule();
       } else if (m.type === 'frame') {
         busy = false;
@@ -164,7 +174,13 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
         inFlight.delete(m.id);
         if (info) {
           // the worker transferred the buffer: no copy
-          const f: PreviewFrame = { image: new ImageData(m.rgba, m.width, m.height), version: info.version, latencyMs: performance.now() - info.seenAt, runMs: m.ms, live: info.live };
+          const f: PreviewFrame = {
+            image: new ImageData(m.rgba, m.width, m.height),
+            version: info.version,
+            latencyMs: performance.now() - info.seenAt,
+            runMs: m.ms,
+            live: info.live,
+          };
           shown = { frame: f, labels: info.labels, z: info.z };
           setFrame(f);
           setState((s) => (s.status === 'ready' ? { ...s, lastMs: Math.round(m.ms * 10) / 10 } : s));
@@ -179,7 +195,12 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
     worker.onerror = (e) => setState({ status: 'error', reason: e.message || 'the preview worker failed to start' });
     strokes.observe(schedule);
     const force = new URLSearchParams(location.search).get('previewBackend');
-    send({ type: 'load', url: preview.url, wasmPath: '/vendor/tfjs-wasm/', ...(force === 'wasm' || force === 'webgl' || force === 'webgpu' ? { force } : {}) });
+    send({
+      type: 'load',
+      url: preview.url,
+      wasmPath: '/vendor/tfjs-wasm/',
+      ...(force === 'wasm' || force === 'webgl' || force === 'webgpu' ? { force } : {}),
+    });
     return () => {
       strokes.unobserve(schedule);
       if (raf !== null) cancelAnimationFrame(raf);
@@ -192,4 +213,3 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
 
   return { state, frame, setLiveStroke, setPeerDrawings };
 }
-

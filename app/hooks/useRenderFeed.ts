@@ -26,12 +26,13 @@ export function useRenderFeed(roomId: string) {
   useEffect(() => {
     const socket = io({ transports: ['websocket'] });
     let shown: ShownFrame | null = null;
-    const join = () => socket.emit(SOCKET_EVENTS.join, roomId, (reply: { ok?: boolean; error?: string }) => {
-      if (reply?.error) return setStatus({ state: 'unavailable', reason: reply.error });
-      socket.emit(VOTE_EVENTS.state, (r: { ok: true; state: VoteState } | { error: string }) => {
-        if ('state' in r) setStyleZ(Float32Array.from(r.state.currentZ));
+    const join = () =>
+      socket.emit(SOCKET_EVENTS.join, roomId, (reply: { ok?: boolean; error?: string }) => {
+        if (reply?.error) return setStatus({ state: 'unavailable', reason: reply.error });
+        socket.emit(VOTE_EVENTS.state, (r: { ok: true; state: VoteState } | { error: string }) => {
+          if ('state' in r) setStyleZ(Float32Array.from(r.state.currentZ));
+        });
       });
-    });
     socket.on(VOTE_EVENTS.update, (state: VoteState) => setStyleZ(Float32Array.from(state.currentZ)));
     socket.on('connect', () => {
       setConnected(true);

@@ -5,7 +5,20 @@ import type { PublicUser } from '@/lib/social';
 /** Who this browser is: an anonymous user the server knows by a signed cookie (see /api/me). */
 export type Identity = PublicUser;
 
-export const IDENTITY_COLORS = ['#e4572e', '#f3a712', '#669bbc', '#a8c686', '#c03221', '#9d4edd', '#2a9d8f', '#e76f51', '#4cc9f0', '#d62828', '#3a86ff', '#ff66c4'];
+export const IDENTITY_COLORS = [
+  '#e4572e',
+  '#f3a712',
+  '#669bbc',
+  '#a8c686',
+  '#c03221',
+  '#9d4edd',
+  '#2a9d8f',
+  '#e76f51',
+  '#4cc9f0',
+  '#d62828',
+  '#3a86ff',
+  '#ff66c4',
+];
 
 async function meRequest(init?: RequestInit): Promise<Identity> {
   const res = await fetch('/api/me', { credentials: 'same-origin', ...init });

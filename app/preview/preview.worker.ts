@@ -95,16 +95,21 @@ async function load(url: string, wasmPath: string, force?: PreviewBackend): Prom
   const paths = json.weightsManifest.flatMap((g) => g.paths);
   const base = url.slice(0, url.lastIndexOf('/') + 1);
   // HEAD requests give the total for the progress bar before the bodies arrive.
-  const sizes = await Promise.all(paths.map(async (p) => Number((await fetch(base + p, { method: 'HEAD' })).headers.get('content-length') ?? 0)));
+  const sizes = await Promise.all(
+    paths.map(async (p) => Number((await fetch(base + p, { method: 'HEAD' })).headers.get('content-length') ?? 0)),
+  );
   const total = sizes.reduce((a, b) => a + b, 0) + manifestBytes.byteLength;
   let loaded = manifestBytes.byteLength;
   post({ type: 'progress', loaded, total });
   const files = new Map<string, ArrayBuffer>();
   for (const p of paths) {
-    files.set(p, await fetchBytes(base + p, (n) => {
-      loaded += n;
-      post({ type: 'progress', loaded, total });
-    }));
+    files.set(
+      p,
+      await fetchBytes(base + p, (n) => {
+        loaded += n;
+        post({ type: 'progress', loaded, total });
+      }),
+    );
   }
   const loadMs = Math.round(performance.now() - started);
   const use = async (backend: PreviewBackend) => {

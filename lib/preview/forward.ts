@@ -113,10 +113,19 @@ export class PreviewGenerator {
       const sh = t<tf.Tensor1D>(`${p}.shift`);
       if (config.norm === 'clade') {
         const f = foldNorm(s, sh, t(`${p}.gamma`), t(`${p}.beta`));
-        const asConv = (table: tf.Tensor): Conv => ({ filter: tf.keep(tf.reshape(table, [1, 1, ...table.shape] as [number, number, number, number])) });
+        const asConv = (table: tf.Tensor): Conv => ({
+          filter: tf.keep(tf.reshape(table, [1, 1, ...table.shape] as [number, number, number, number])),
+        });
         return { kind: 'clade', gamma: asConv(f.gamma), beta: asConv(f.beta) };
       }
-      const f = foldNorm(s, sh, t(`${p}.mlp_gamma.weight`), t(`${p}.mlp_beta.weight`), t<tf.Tensor1D>(`${p}.mlp_gamma.bias`), t<tf.Tensor1D>(`${p}.mlp_beta.bias`));
+      const f = foldNorm(
+        s,
+        sh,
+        t(`${p}.mlp_gamma.weight`),
+        t(`${p}.mlp_beta.weight`),
+        t<tf.Tensor1D>(`${p}.mlp_gamma.bias`),
+        t<tf.Tensor1D>(`${p}.mlp_beta.bias`),
+      );
       return {
         kind: 'spade',
         shared: conv(`${p}.mlp_shared.0`),
@@ -208,7 +217,8 @@ export class PreviewGenerator {
 
   dispose(): void {
     const convs = (c: Conv | undefined): tf.Tensor[] => (c ? [c.filter, ...(c.bias ? [c.bias] : [])] : []);
-    const norms = (n: Norm | undefined): tf.Tensor[] => (!n ? [] : [n.kind === 'spade' ? n.shared : undefined, n.gamma, n.beta].flatMap(convs));
+    const norms = (n: Norm | undefined): tf.Tensor[] =>
+      !n ? [] : [n.kind === 'spade' ? n.shared : undefined, n.gamma, n.beta].flatMap(convs);
     tf.dispose([this.fc.weight, this.fc.bias, ...convs(this.convImg)]);
     for (const b of this.blocks.values()) {
       tf.dispose([b.norm0, b.norm1, b.normS].flatMap(norms));
@@ -244,7 +254,11 @@ function foldNorm(s: tf.Tensor1D, t: tf.Tensor1D, gw: tf.Tensor, bw: tf.Tensor, 
 class SegCache {
   private readonly at = new Map<number, tf.Tensor4D>();
 
-  constructor(private readonly labels: Uint8Array, private readonly shape: [number, number, number], private readonly labelNc: number) {}
+  constructor(
+    private readonly labels: Uint8Array,
+    private readonly shape: [number, number, number],
+    private readonly labelNc: number,
+  ) {}
 
   /**
    * [n,h,w,labelNc] one-hot, built on the bytes (one upload instead of three tfjs ops per

@@ -1,10 +1,17 @@
-"""The yardstick: a compact U-Net that segments procedural ("real") landscape images into the
-16 labels, trained on training-range seeds only. Its accuracy on held-out real images is the
-ceiling every synthesiser is measured against; its bottleneck features feed the Frechet distance.
+"""The yardstick: a U-Net that segments procedural ("real") landscape images into the 16 labels
+at full 256 px resolution, trained on training-range seeds only. Its accuracy on held-out real
+images is the ceiling every synthesiser is measured against; its bottleneck features feed the
+Frechet distance. Trained once (resumable, in the background), not per evaluation:
 
-    /usr/bin/python3 models/evaluation/segmenter.py --minutes 3 --out models/evaluation/segmenter.pt
+    nice -n 19 /usr/bin/python3 models/evaluation/segmenter.py --run models/train/runs/segmenter \
+        --minutes 120 --total-minutes 150 --out models/evaluation/segmenter.pt
+
+Procedural images cost ~0.5-1.5 s each at 256 px on 2 cores, more than a training step, so
+training draws random crops from a pool of full-size scenes that is refreshed a few per step
+(the net is fully convolutional: crops keep the 256 px scale, whole images are scored).
 """
 import argparse
+import json
 import os
 import sys
 import time
@@ -21,6 +28,8 @@ from data import make_batch, NUM_CLASSES  # noqa: E402
 DEFAULT_PATH = os.path.join(HERE, 'segmenter.pt')
 # make_batch seeds the segmenter trains on; held-out scenes (heldout.py) use another range.
 TRAIN_SEED0 = 20_000_000
+# The yardstick's own check: real images of a seed range disjoint from training and held-out.
+CHECK_SEED0 = 25_000_000
 
 
 def _stage(cin, cout, stride):
@@ -29,12 +38,14 @@ def _stage(cin, cout, stride):
 
 
 class Segmenter(nn.Module):
-    def __init__(self, width=32, size=128):
+    """widths: one encoder stage per entry, each halving the resolution after the first."""
+
+    def __init__(self, width=32, size=128, depth=4):
         super().__init__()
-        self.width, self.size = width, size
-        w = [width, width * 2, width * 4, width * 8]
-        self.enc = nn.ModuleList([_stage(3, w[0], 1), _stage(w[0], w[1], 2), _stage(w[1], w[2], 2), _stage(w[2], w[3], 2)])
-        self.dec = nn.ModuleList([_stage(w[3] + w[2], w[2], 1), _stage(w[2] + w[1], w[1], 1), _stage(w[1] + w[0], w[0], 1)])
+        self.width, self.size, self.depth = width, size, depth
+        w = [min(width * 2 ** i, width * 12) for i in range(depth)]
+        self.enc = nn.ModuleList([_stage(3, w[0], 1)] + [_stage(w[i - 1], w[i], 2) for i in range(1, depth)])
+        self.dec = nn.ModuleList([_stage(w[i + 1] + w[i], w[i], 1) for i in reversed(range(depth - 1))])
         self.head = nn.Conv2d(w[0], NUM_CLASSES, 1)
 
     def prepare(self, img):
@@ -51,59 +62,193 @@ class Segmenter(nn.Module):
                 skips.append(x)
         feats = x.mean((2, 3))  # global pool of the bottleneck: the Frechet feature
         for stage in self.dec:
-            x = F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)
+            x = F.interpolate(x, size=skips[-1].shape[-2:], mode='bilinear', align_corners=False)
             x = stage(torch.cat([x, skips.pop()], 1))
         logits = self.head(x)
         return (logits, feats) if with_features else logits
 
 
+def _pack(net, meta):
+    return {'width': net.width, 'size': net.size, 'depth': net.depth,
+            'state': {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}, 'meta': meta}
+
+
+def _unpack(s):
+    net = Segmenter(s['width'], s['size'], s.get('depth', 4))
+    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in s['state'].items()})
+    return net
+
+
 def load(path=DEFAULT_PATH, device='cpu'):
     if not os.path.exists(path):
         raise SystemExit(f'no segmenter at {path}: train one with models/evaluation/segmenter.py')
-    s = torch.load(path, map_location=device)
-    net = Segmenter(s['width'], s['size'])
-    net.load_state_dict(s['state'])
-    return net.to(device).eval(), s.get('meta', {})
+    s = torch.load(path, map_location='cpu')
+    return _unpack(s).to(device).eval(), s.get('meta', {})
 
 
-def train(minutes, out, width=32, size=128, batch=16, steps=0, device=None, log=print):
+class ScenePool:
+    """Full-size training scenes (uint8) refreshed oldest-first; grows to `capacity` first."""
+
+    def __init__(self, capacity, size, seed0):
+        self.capacity, self.size, self.next_seed = capacity, size, seed0
+        self.lab = torch.zeros(0, size, size, dtype=torch.uint8)
+        self.img = torch.zeros(0, 3, size, size, dtype=torch.uint8)
+        self.oldest = 0
+
+    def add(self, n):
+        lab, img, _ = make_batch(self.next_seed, n, self.size, self.size)
+        self.next_seed += n
+        lab, img = lab.to(torch.uint8), ((img + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+        room = self.capacity - len(self.lab)
+        if room > 0:
+            self.lab, self.img = torch.cat([self.lab, lab[:room]]), torch.cat([self.img, img[:room]])
+            lab, img = lab[room:], img[room:]
+        for j in range(len(lab)):
+            self.lab[self.oldest], self.img[self.oldest] = lab[j], img[j]
+            self.oldest = (self.oldest + 1) % self.capacity
+
+    def sample(self, batch, crop, gen):
+        idx = torch.randint(len(self.lab), (batch,), generator=gen)
+        ys = torch.randint(self.size - crop + 1, (batch,), generator=gen)
+        xs = torch.randint(self.size - crop + 1, (batch,), generator=gen)
+        flip = torch.rand(batch, generator=gen) < 0.5
+        labs, imgs = [], []
+        for i, y, x, f in zip(idx.tolist(), ys.tolist(), xs.tolist(), flip.tolist()):
+            lab, img = self.lab[i, y:y + crop, x:x + crop], self.img[i, :, y:y + crop, x:x + crop]
+            if f:  # landscapes are left-right symmetric in distribution
+                lab, img = lab.flip(-1), img.flip(-1)
+            labs.append(lab)
+            imgs.append(img)
+        return torch.stack(labs).long(), torch.stack(imgs).float() / 127.5 - 1
+
+    def state(self):
+        return {'lab': self.lab, 'img': self.img, 'oldest': self.oldest, 'next_seed': self.next_seed}
+
+    def restore(self, s):
+        self.lab, self.img, self.oldest, self.next_seed = s['lab'], s['img'], s['oldest'], s['next_seed']
+
+
+@torch.no_grad()
+def check_miou(net, n=64, size=256, batch=8, device='cpu'):
+    """mIoU of the segmenter on real images of the check range (its own ceiling, tracked in training)."""
+    from evaluate import Confusion  # evaluate imports this module: import late
+    was_training = net.training
+    net.eval()
+    conf = Confusion()
+    for i in range(0, n, batch):
+        lab, img, _ = make_batch(CHECK_SEED0 + i, min(batch, n - i), size, size, device=device)
+        conf.add(net(img).argmax(1), lab)
+    net.train(was_training)
+    return conf.scores()
+
+
+def class_weights(pool):
+    """Inverse square root of pixel frequency, mean 1: rare classes (flower, road) count for mIoU."""
+    freq = torch.bincount(pool.lab.flatten().long(), minlength=NUM_CLASSES).double() + 1
+    w = freq.rsqrt()
+    return (w / w.mean()).float()
+
+
+def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=print, depth=5, crop=128,
+          run=None, total_minutes=0, pool_size=768, fresh=2, lr=2e-3, ckpt_minutes=5, check_minutes=10):
+    """Train (resuming from run/ckpt.pt when it exists) for `minutes` of this invocation."""
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    net = Segmenter(width, size).to(dev)
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
-    gen_size = size * 2  # render at the generators' resolution ratio, then area-average
-    t0, step = time.time(), 0
-    while time.time() - t0 < minutes * 60 and not (steps and step >= steps):
-        lab, img, _ = make_batch(TRAIN_SEED0 + step, batch, gen_size, gen_size, device=dev)
-        frac = (time.time() - t0) / (minutes * 60)
-        for pg in opt.param_groups:
-            pg['lr'] = 2e-3 * max(0.05, 1 - frac)
+    crop = min(crop, size)
+    net = Segmenter(width, size, depth).to(dev)
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    pool = ScenePool(pool_size, size, TRAIN_SEED0)
+    gen = torch.Generator().manual_seed(0)
+    prog = {'step': 0, 'images_drawn': 0, 'train_seconds': 0.0, 'runs': [], 'checks': []}
+    ckpt = os.path.join(run, 'ckpt.pt') if run else None
+    if ckpt and os.path.exists(ckpt):
+        s = torch.load(ckpt, map_location='cpu')
+        net = _unpack(s['net']).to(dev).train()
+        opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+        opt.load_state_dict(s['opt'])
+        pool.restore(s['pool'])
+        gen.set_state(s['gen'])
+        prog = s['progress']
+        log(f"segmenter resumed at step {prog['step']} ({prog['train_seconds'] / 60:.1f} min trained)")
+    total = (total_minutes or minutes) * 60
+    net.train()
+    run_rec = {'started': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'device': str(dev),
+               'threads': torch.get_num_threads(), 'step0': prog['step'], 'seconds': 0.0}
+    prog['runs'].append(run_rec)
+    weights = None
+
+    def save_ckpt():
+        if ckpt:
+            os.makedirs(run, exist_ok=True)
+            torch.save({'net': _pack(net, {}), 'opt': opt.state_dict(), 'pool': pool.state(), 'gen': gen.get_state(),
+                        'progress': prog}, ckpt + '.tmp')
+            os.replace(ckpt + '.tmp', ckpt)  # an interrupted save never corrupts the last good one
+
+    t0 = last_ckpt = last_check = time.time()
+    start_seconds, start_step = prog['train_seconds'], prog['step']
+    while time.time() - t0 < minutes * 60 and not (steps and prog['step'] - start_step >= steps):
+        if len(pool.lab) < max(batch, min(pool_size, 64)):
+            pool.add(max(batch, min(pool_size, 64)) - len(pool.lab))
+        pool.add(fresh)
+        prog['images_drawn'] = pool.next_seed - TRAIN_SEED0
+        if weights is None or prog['step'] % 200 == 0:
+            weights = class_weights(pool).to(dev)
+        lab, img = pool.sample(batch, crop, gen)
+        lab, img = lab.to(dev), img.to(dev)
+        frac = prog['train_seconds'] / total
+        for pg in opt.param_groups:  # constant, then linear decay over the second half of the plan
+            pg['lr'] = lr * max(0.02, min(1.0, 2 * (1 - frac)))
         with torch.autocast(dev.type, enabled=dev.type == 'cuda'):
-            loss = F.cross_entropy(net(img).float(), lab[:, ::2, ::2])
+            loss = F.cross_entropy(net(img).float(), lab, weight=weights)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        step += 1
-        if step % 100 == 0:
-            log(f'segmenter step {step} loss {loss.item():.4f} {time.time() - t0:.0f} s')
-    meta = {'steps': step, 'images': step * batch, 'seconds': round(time.time() - t0, 1), 'device': str(dev),
+        prog['step'] += 1
+        now = time.time()
+        prog['train_seconds'] = start_seconds + (now - t0)
+        run_rec['seconds'] = round(now - t0, 1)
+        if prog['step'] % 50 == 0:
+            log(f"segmenter step {prog['step']} loss {loss.item():.4f} {prog['train_seconds'] / 60:.1f} min "
+                f"pool {len(pool.lab)} drawn {prog['images_drawn']}")
+        if run and now - last_check > check_minutes * 60:
+            sc = check_miou(net, device=dev)
+            prog['checks'].append({'step': prog['step'], 'minutes': round(prog['train_seconds'] / 60, 1),
+                                   'miou': round(sc['miou'], 4), 'acc': round(sc['acc'], 4)})
+            log(f"segmenter check: mIoU {sc['miou']:.3f} acc {sc['acc']:.3f} {sc['iou']}")
+            with open(os.path.join(run, 'checks.json'), 'w') as f:
+                json.dump(prog['checks'], f, indent=1)
+            last_check = time.time()
+        if ckpt and now - last_ckpt > ckpt_minutes * 60:
+            save_ckpt()
+            last_ckpt = time.time()
+    save_ckpt()
+    meta = {'steps': prog['step'], 'crops_seen': prog['step'] * batch, 'scenes_drawn': prog['images_drawn'],
+            'crop': crop, 'minutes': round(prog['train_seconds'] / 60, 1), 'runs': prog['runs'],
             'params': sum(p.numel() for p in net.parameters())}
-    torch.save({'width': width, 'size': size, 'state': {k: v.cpu() for k, v in net.state_dict().items()}, 'meta': meta}, out)
+    packed = _pack(net.eval(), meta)
+    packed['state'] = {k: v.half() if v.is_floating_point() else v for k, v in packed['state'].items()}  # fp16: half the file
+    torch.save(packed, out)
     log(f'segmenter saved {out}: {meta}')
     return net.eval(), meta
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--minutes', type=float, default=3)
+    p.add_argument('--minutes', type=float, default=3, help='bound for this invocation')
+    p.add_argument('--total-minutes', type=float, default=0, help='planned total (LR decay); default --minutes')
     p.add_argument('--steps', type=int, default=0)
-    p.add_argument('--width', type=int, default=32)
-    p.add_argument('--size', type=int, default=128)
-    p.add_argument('--batch', type=int, default=16)
+    p.add_argument('--width', type=int, default=16)
+    p.add_argument('--depth', type=int, default=5)
+    p.add_argument('--size', type=int, default=256)
+    p.add_argument('--crop', type=int, default=128)
+    p.add_argument('--batch', type=int, default=8)
+    p.add_argument('--pool', type=int, default=768)
+    p.add_argument('--run', default='', help='run directory: resumable checkpoint + mIoU checks')
     p.add_argument('--out', default=DEFAULT_PATH)
     p.add_argument('--threads', type=int, default=2)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    train(a.minutes, a.out, a.width, a.size, a.batch, a.steps)
+    train(a.minutes, a.out, a.width, a.size, a.batch, a.steps, depth=a.depth, crop=a.crop, run=a.run or None,
+          total_minutes=a.total_minutes, pool_size=a.pool)
 
 
 if __name__ == '__main__':

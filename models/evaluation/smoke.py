@@ -54,7 +54,8 @@ def main():
     check(gap_spade > 1e-2, f'uniform labels: SPADE keeps sky and sea apart (gap {gap_spade:.3f})')
     with tempfile.TemporaryDirectory() as tmp:
         seg_path = os.path.join(tmp, 'seg.pt')
-        segmenter.train(minutes=1, out=seg_path, width=4, size=16, batch=2, steps=3, device='cpu', log=lambda *_: None)
+        segmenter.train(minutes=1, out=seg_path, width=4, size=16, batch=2, steps=3, device='cpu', log=lambda *_: None,
+                        depth=3, crop=8, pool_size=4, run=os.path.join(tmp, 'seg'))
         check(os.path.exists(seg_path), 'segmenter trains and saves')
         runs = []
         for arch in ('spade', 'concat', 'pix2pixhd'):

@@ -23,10 +23,16 @@ export const PAGE_SIZE = 12;
 /** Label map PNGs are stored at this size (the canvas is 1024 units; 512 keeps detail, stays small). */
 const LABEL_MAP_SIZE = 512;
 
-export const saveSceneBody = z.object({
-  title: z.string().trim().min(1, { error: 'give the scene a title' }).max(80, { error: 'title must be at most 80 characters' })
-    .regex(/^[^\u0000-\u001f]+$/, { error: 'title contains control characters' }),
-}).strict();
+export const saveSceneBody = z
+  .object({
+    title: z
+      .string()
+      .trim()
+      .min(1, { error: 'give the scene a title' })
+      .max(80, { error: 'title must be at most 80 characters' })
+      .regex(/^[^\u0000-\u001f]+$/, { error: 'title contains control characters' }),
+  })
+  .strict();
 
 type Contributor = PublicUser & { strokes: number };
 
@@ -35,25 +41,32 @@ type Contributor = PublicUser & { strokes: number };
  * contributors) that outlives the room; listed newest first, forkable into a new room.
  */
 export class Gallery {
-  constructor(private readonly deps: {
-    db: Db;
-    models: ModelRegistry;
-    rooms: RoomService;
-    registry: RoomRegistry;
-    styles: RoomStyles;
-    catalog: StyleCatalog;
-    identity: Identity;
-    latestFrame: (roomId: string) => { meta: FrameMeta; bytes: Buffer } | null;
-    /** Whether the renderer is serving this room (someone watches it). */
-    isRendered: (roomId: string) => boolean;
-  }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      models: ModelRegistry;
+      rooms: RoomService;
+      registry: RoomRegistry;
+      styles: RoomStyles;
+      catalog: StyleCatalog;
+      identity: Identity;
+      latestFrame: (roomId: string) => { meta: FrameMeta; bytes: Buffer } | null;
+      /** Whether the renderer is serving this room (someone watches it). */
+      isRendered: (roomId: string) => boolean;
+    },
+  ) {}
 
   /**
    * The latest frame, preferring a full-quality one of exactly this version and style: when the
    * room is being rendered and the last edit, style change or full refresh of a draft is still
    * in flight, wait briefly for it.
    */
-  private async frameFor(roomId: string, version: number, styleId: string, waitMs = 4000): Promise<{ meta: FrameMeta; bytes: Buffer } | null> {
+  private async frameFor(
+    roomId: string,
+    version: number,
+    styleId: string,
+    waitMs = 4000,
+  ): Promise<{ meta: FrameMeta; bytes: Buffer } | null> {
     const deadline = Date.now() + waitMs;
     for (;;) {
       const frame = this.deps.latestFrame(roomId);
@@ -78,8 +91,11 @@ export class Gallery {
     const version = room.version;
     if (strokes.length === 0) throw new HttpError(400, 'the canvas is empty: paint something first');
     const map = rasterize(strokes, LABEL_MAP_SIZE, LABEL_MAP_SIZE, model.labels);
-    const labelMap = await sharp(Buffer.from(labelMapToRGBA(map, model.labels).buffer), { raw: { width: LABEL_MAP_SIZE, height: LABEL_MAP_SIZE, channels: 4 } })
-      .png({ palette: true }).toBuffer();
+    const labelMap = await sharp(Buffer.from(labelMapToRGBA(map, model.labels).buffer), {
+      raw: { width: LABEL_MAP_SIZE, height: LABEL_MAP_SIZE, channels: 4 },
+    })
+      .png({ palette: true })
+      .toBuffer();
     const style = await this.deps.styles.get(roomId, model);
     const frame = await this.frameFor(roomId, version, style.id);
     const styleInfo = await this.deps.catalog.info(model, style.id);
@@ -162,7 +178,10 @@ export class Gallery {
 
   /** A new room whose document starts as the saved state, rendering with the saved style. */
   async fork(id: string): Promise<string> {
-    const row = await this.deps.db.scene.findUnique({ where: { id }, select: { yjsState: true, modelId: true, styleId: true, styleName: true, styleZ: true } });
+    const row = await this.deps.db.scene.findUnique({
+      where: { id },
+      select: { yjsState: true, modelId: true, styleId: true, styleName: true, styleZ: true },
+    });
     if (!row) throw new HttpError(404, 'no such scene');
     const model = this.model(row.modelId);
     const room = await this.deps.rooms.createFromState(model.id, new Uint8Array(row.yjsState));
@@ -183,8 +202,15 @@ export class Gallery {
 }
 
 function summary(row: {
-  id: string; title: string; createdAt: Date; contributors: string; strokeCount: number; modelId: string;
-  styleId: string | null; styleName: string | null; imageMime: string | null;
+  id: string;
+  title: string;
+  createdAt: Date;
+  contributors: string;
+  strokeCount: number;
+  modelId: string;
+  styleId: string | null;
+  styleName: string | null;
+  imageMime: string | null;
   savedBy: { id: string; name: string; color: string };
 }): SceneSummary {
   let contributors: Contributor[] = [];

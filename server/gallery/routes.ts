@@ -20,40 +20,72 @@ export function galleryRoutes(gallery: Gallery, identity: Identity): ApiRoute[] 
   // Saves and forks write whole documents: a burst of 5, then one every 3 s per person.
   const writes = new UserLimits(1 / 3, 5);
   return [
-    ['POST', /^\/api\/rooms\/([^/]+)\/scenes$/, async (req, res, [roomId]) => {
-      if (!isRoomId(roomId)) throw new HttpError(400, 'malformed room id');
-      const userId = identity.ensure(req, res);
-      if (!writes.take(userId)) throw new HttpError(429, 'saving too often: wait a few seconds');
-      const parsed = saveSceneBody.safeParse(await readJson(req));
-      if (!parsed.success) throw new HttpError(400, formatIssues(parsed.error.issues));
-      sendJson(res, 201, await gallery.save(roomId, userId, parsed.data.title));
-    }],
-    ['GET', /^\/api\/scenes$/, async (req, res) => {
-      const parsed = listQuery.safeParse(Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams));
-      if (!parsed.success) throw new HttpError(400, formatIssues(parsed.error.issues));
-      sendJson(res, 200, await gallery.list(parsed.data.page));
-    }],
-    ['GET', /^\/api\/scenes\/([^/]+)$/, async (req, res, [id]) => {
-      sendJson(res, 200, await gallery.detail(sceneId(id), identity.userIdOf(req)));
-    }],
-    ['DELETE', /^\/api\/scenes\/([^/]+)$/, async (req, res, [id]) => {
-      await gallery.remove(sceneId(id), identity.userIdOf(req));
-      res.writeHead(204).end();
-    }],
-    ['GET', /^\/api\/scenes\/([^/]+)\/image$/, async (_req, res, [id]) => {
-      const image = await gallery.image(sceneId(id));
-      if (!image) throw new HttpError(404, 'nothing had been rendered when this scene was saved');
-      sendBytes(res, image.mime, image.bytes, 'public, max-age=86400, immutable');
-    }],
-    ['GET', /^\/api\/scenes\/([^/]+)\/labels\.png$/, async (_req, res, [id]) => {
-      sendBytes(res, 'image/png', await gallery.labelMap(sceneId(id)), 'public, max-age=86400, immutable');
-    }],
-    ['GET', /^\/api\/scenes\/([^/]+)\/strokes$/, async (_req, res, [id]) => {
-      sendJson(res, 200, { strokes: await gallery.strokes(sceneId(id)) });
-    }],
-    ['POST', /^\/api\/scenes\/([^/]+)\/fork$/, async (req, res, [id]) => {
-      if (!writes.take(identity.ensure(req, res))) throw new HttpError(429, 'forking too often: wait a few seconds');
-      sendJson(res, 201, { roomId: await gallery.fork(sceneId(id)) });
-    }],
+    [
+      'POST',
+      /^\/api\/rooms\/([^/]+)\/scenes$/,
+      async (req, res, [roomId]) => {
+        if (!isRoomId(roomId)) throw new HttpError(400, 'malformed room id');
+        const userId = identity.ensure(req, res);
+        if (!writes.take(userId)) throw new HttpError(429, 'saving too often: wait a few seconds');
+        const parsed = saveSceneBody.safeParse(await readJson(req));
+        if (!parsed.success) throw new HttpError(400, formatIssues(parsed.error.issues));
+        sendJson(res, 201, await gallery.save(roomId, userId, parsed.data.title));
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/scenes$/,
+      async (req, res) => {
+        const parsed = listQuery.safeParse(Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams));
+        if (!parsed.success) throw new HttpError(400, formatIssues(parsed.error.issues));
+        sendJson(res, 200, await gallery.list(parsed.data.page));
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/scenes\/([^/]+)$/,
+      async (req, res, [id]) => {
+        sendJson(res, 200, await gallery.detail(sceneId(id), identity.userIdOf(req)));
+      },
+    ],
+    [
+      'DELETE',
+      /^\/api\/scenes\/([^/]+)$/,
+      async (req, res, [id]) => {
+        await gallery.remove(sceneId(id), identity.userIdOf(req));
+        res.writeHead(204).end();
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/scenes\/([^/]+)\/image$/,
+      async (_req, res, [id]) => {
+        const image = await gallery.image(sceneId(id));
+        if (!image) throw new HttpError(404, 'nothing had been rendered when this scene was saved');
+        sendBytes(res, image.mime, image.bytes, 'public, max-age=86400, immutable');
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/scenes\/([^/]+)\/labels\.png$/,
+      async (_req, res, [id]) => {
+        sendBytes(res, 'image/png', await gallery.labelMap(sceneId(id)), 'public, max-age=86400, immutable');
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/scenes\/([^/]+)\/strokes$/,
+      async (_req, res, [id]) => {
+        sendJson(res, 200, { strokes: await gallery.strokes(sceneId(id)) });
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/scenes\/([^/]+)\/fork$/,
+      async (req, res, [id]) => {
+        if (!writes.take(identity.ensure(req, res))) throw new HttpError(429, 'forking too often: wait a few seconds');
+        sendJson(res, 201, { roomId: await gallery.fork(sceneId(id)) });
+      },
+    ],
   ];
 }

@@ -6,10 +6,12 @@ import { modelInfo, type ModelRegistry } from '../models/modelRegistry';
 import { HttpError, readJson, sendJson } from './json';
 import type { Logger } from '../log';
 
-const createRoomBody = z.object({
-  starter: z.boolean().default(true),
-  modelId: z.string().max(64).optional(),
-}).strict();
+const createRoomBody = z
+  .object({
+    starter: z.boolean().default(true),
+    modelId: z.string().max(64).optional(),
+  })
+  .strict();
 
 export interface ApiDeps {
   rooms: RoomService;
@@ -26,25 +28,38 @@ export type ApiRoute = [method: string, pattern: RegExp, handler: Handler];
 export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const routes: Array<[string, RegExp, Handler]> = [
     ['GET', /^\/api\/health$/, async (_req, res) => sendJson(res, 200, { ok: true })],
-    ['GET', /^\/api\/models$/, async (_req, res) => {
-      sendJson(res, 200, { default: deps.models.defaultId, models: deps.models.list().map(modelInfo) });
-    }],
-    ['POST', /^\/api\/rooms$/, async (req, res) => {
-      const parsed = createRoomBody.safeParse(await readJson(req));
-      if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-      const modelId = parsed.data.modelId ?? deps.models.defaultId;
-      if (!deps.models.get(modelId)) throw new HttpError(400, `unknown model "${modelId}"`);
-      const room = await deps.rooms.create({ modelId, starter: parsed.data.starter });
-      sendJson(res, 201, { id: room.id });
-    }],
-    ['GET', /^\/api\/rooms\/([^/]+)$/, async (_req, res, [id]) => {
-      if (!isRoomId(id)) throw new HttpError(400, 'malformed room id');
-      const room = await deps.rooms.find(id);
-      if (!room) throw new HttpError(404, 'no such room');
-      const model = deps.models.get(room.modelId) ?? deps.models.require(deps.models.defaultId);
-      const body: RoomInfo = { id: room.id, createdAt: room.createdAt.toISOString(), model: modelInfo(model) };
-      sendJson(res, 200, body);
-    }],
+    [
+      'GET',
+      /^\/api\/models$/,
+      async (_req, res) => {
+        sendJson(res, 200, { default: deps.models.defaultId, models: deps.models.list().map(modelInfo) });
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/rooms$/,
+      async (req, res) => {
+        const parsed = createRoomBody.safeParse(await readJson(req));
+        if (!parsed.success)
+          throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+        const modelId = parsed.data.modelId ?? deps.models.defaultId;
+        if (!deps.models.get(modelId)) throw new HttpError(400, `unknown model "${modelId}"`);
+        const room = await deps.rooms.create({ modelId, starter: parsed.data.starter });
+        sendJson(res, 201, { id: room.id });
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/rooms\/([^/]+)$/,
+      async (_req, res, [id]) => {
+        if (!isRoomId(id)) throw new HttpError(400, 'malformed room id');
+        const room = await deps.rooms.find(id);
+        if (!room) throw new HttpError(404, 'no such room');
+        const model = deps.models.get(room.modelId) ?? deps.models.require(deps.models.defaultId);
+        const body: RoomInfo = { id: room.id, createdAt: room.createdAt.toISOString(), model: modelInfo(model) };
+        sendJson(res, 200, body);
+      },
+    ],
     ...(deps.routes ?? []),
   ];
 

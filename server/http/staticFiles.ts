@@ -9,9 +9,21 @@ const MODEL_EXTENSIONS = new Set(['.json', '.bin', '.png', '.webp', '.jpg']);
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
-function mount(prefix: string, root: string, allowed: (file: string) => boolean, maxAge: string): (req: IncomingMessage, res: ServerResponse) => boolean {
+function mount(
+  prefix: string,
+  root: string,
+  allowed: (file: string) => boolean,
+  maxAge: string,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   // ETag + a short max-age: browsers cache the files and revalidate cheaply when models change.
-  const serve = serveStatic(root, { index: false, dotfiles: 'deny', fallthrough: false, maxAge, etag: true, redirect: false }) as unknown as Middleware;
+  const serve = serveStatic(root, {
+    index: false,
+    dotfiles: 'deny',
+    fallthrough: false,
+    maxAge,
+    etag: true,
+    redirect: false,
+  }) as unknown as Middleware;
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith(prefix)) return false;

@@ -13,13 +13,36 @@ const USER_ID = /^[0-9A-Za-z]{20}$/;
 
 const ADJECTIVES = ['Amber', 'Azure', 'Coral', 'Misty', 'Golden', 'Silver', 'Mossy', 'Rosy', 'Sunny', 'Stormy', 'Quiet', 'Brisk'];
 const ANIMALS = ['Otter', 'Heron', 'Lynx', 'Fox', 'Badger', 'Crane', 'Marten', 'Ibex', 'Puffin', 'Hare', 'Wren', 'Seal'];
-export const USER_COLORS = ['#e4572e', '#f3a712', '#669bbc', '#a8c686', '#c03221', '#9d4edd', '#2a9d8f', '#e76f51', '#4cc9f0', '#d62828', '#3a86ff', '#ff66c4'];
+export const USER_COLORS = [
+  '#e4572e',
+  '#f3a712',
+  '#669bbc',
+  '#a8c686',
+  '#c03221',
+  '#9d4edd',
+  '#2a9d8f',
+  '#e76f51',
+  '#4cc9f0',
+  '#d62828',
+  '#3a86ff',
+  '#ff66c4',
+];
 
-export const profilePatch = z.object({
-  name: z.string().trim().min(1, { error: 'name must not be empty' }).max(40, { error: 'name must be at most 40 characters' })
-    .regex(/^[^\u0000-\u001f<>]*$/, { error: 'name contains characters that are not allowed' }).optional(),
-  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, { error: 'color must look like #rrggbb' }).optional(),
-}).strict();
+export const profilePatch = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1, { error: 'name must not be empty' })
+      .max(40, { error: 'name must be at most 40 characters' })
+      .regex(/^[^\u0000-\u001f<>]*$/, { error: 'name contains characters that are not allowed' })
+      .optional(),
+    color: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, { error: 'color must look like #rrggbb' })
+      .optional(),
+  })
+  .strict();
 
 function pick<T>(list: readonly T[]): T {
   return list[crypto.randomInt(list.length)];
@@ -40,7 +63,10 @@ function parseCookies(header: string | undefined): Map<string, string> {
  * otherwise public (strokes carry them as `by`). The user record (name, colour) is created lazily.
  */
 export class Identity {
-  private constructor(private readonly db: Db, private readonly secret: Buffer) {}
+  private constructor(
+    private readonly db: Db,
+    private readonly secret: Buffer,
+  ) {}
 
   /** SESSION_SECRET from env, else one generated on first start and kept in the database. */
   static async open(db: Db, envSecret: string | undefined): Promise<Identity> {

@@ -7,7 +7,11 @@ import { TokenBucket } from '../sync/rateLimit';
 export class UserLimits {
   private readonly buckets = new Map<string, TokenBucket>();
 
-  constructor(private readonly perSecond: number, private readonly burst: number, private readonly maxUsers = 10_000) {}
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly maxUsers = 10_000,
+  ) {}
 
   take(userId: string): boolean {
     let bucket = this.buckets.get(userId);

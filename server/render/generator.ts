@@ -24,7 +24,10 @@ export class Generator {
     const generator = new Generator(model, session, null, provider);
     await generator.warmUp('full');
     const draft = model.draftPath ? await Generator.openDraft(generator, model.draftPath, options, log) : null;
-    log.info({ model: model.id, provider, draft: draft !== null, ms: Math.round(performance.now() - started) }, 'generator loaded and warmed up');
+    log.info(
+      { model: model.id, provider, draft: draft !== null, ms: Math.round(performance.now() - started) },
+      'generator loaded and warmed up',
+    );
     return draft ?? generator;
   }
 
@@ -36,7 +39,10 @@ export class Generator {
       await generator.warmUp('draft');
       return generator;
     } catch (error) {
-      log.warn({ model: full.model.id, draft: draftPath, reason: (error as Error).message }, 'draft generator unusable; this model renders full frames only');
+      log.warn(
+        { model: full.model.id, draft: draftPath, reason: (error as Error).message },
+        'draft generator unusable; this model renders full frames only',
+      );
       return null;
     }
   }

@@ -35,7 +35,10 @@ export async function openSession(modelPath: string, options: SessionOptions, lo
       return { session, provider };
     } catch (error) {
       lastError = error;
-      log.warn({ model: modelPath, provider, reason: (error as Error).message.split('\n')[0] }, `execution provider "${provider}" unavailable; trying the next one`);
+      log.warn(
+        { model: modelPath, provider, reason: (error as Error).message.split('\n')[0] },
+        `execution provider "${provider}" unavailable; trying the next one`,
+      );
     }
   }
   throw new Error(`No execution provider could open ${modelPath}: ${(lastError as Error)?.message}`);

@@ -106,7 +106,10 @@ export class RenderService {
     const state = await this.stateFor(roomId);
     const generator = this.generators.get(state.model.id);
     if (!generator || generator.failure) {
-      this.emitStatus(roomId, { state: 'unavailable', reason: generator?.failure ?? this.unavailable.get(state.model.id) ?? 'model not loaded' });
+      this.emitStatus(roomId, {
+        state: 'unavailable',
+        reason: generator?.failure ?? this.unavailable.get(state.model.id) ?? 'model not loaded',
+      });
       return null;
     }
     const started = performance.now();

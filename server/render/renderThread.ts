@@ -35,7 +35,11 @@ export class RenderThread {
   private nextId = 1;
   private exited: Error | null = null;
 
-  private constructor(readonly model: ModelEntry, readonly provider: string, private readonly worker: Worker) {
+  private constructor(
+    readonly model: ModelEntry,
+    readonly provider: string,
+    private readonly worker: Worker,
+  ) {
     worker.on('message', (message: FromRenderThread) => {
       if (message.type !== 'frame' && message.type !== 'error') return;
       const waiter = this.pending.get(message.id);

@@ -37,7 +37,11 @@ export class RoomStyles {
     if (room?.styleId && room.styleZ && room.styleZ.byteLength === model.zDim * 4) {
       const preset = model.presets.find((p) => p.id === room.styleId);
       const bytes = new Uint8Array(room.styleZ);
-      style = { id: room.styleId, name: preset?.name ?? room.styleId, z: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) };
+      style = {
+        id: room.styleId,
+        name: preset?.name ?? room.styleId,
+        z: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+      };
     }
     this.cache.set(roomId, style);
     return style;

@@ -17,7 +17,13 @@ export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 const ALLOWED_TYPES = /^image\/(png|jpeg|webp|gif|avif|tiff|heic|heif)$/;
 
 const uploadQuery = z.object({
-  name: z.string().trim().min(1).max(40).regex(/^[^\u0000-\u001f<>]+$/, { error: 'name contains characters that are not allowed' }).optional(),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(40)
+    .regex(/^[^\u0000-\u001f<>]+$/, { error: 'name contains characters that are not allowed' })
+    .optional(),
 });
 
 export function sendBytes(res: ServerResponse, type: string, bytes: Buffer, cache = 'public, max-age=3600'): void {
@@ -76,44 +82,68 @@ export function styleRoutes(deps: {
     return deps.models.get(room.modelId) ?? deps.models.require(deps.models.defaultId);
   };
   return [
-    ['GET', /^\/api\/models\/([^/]+)\/presets$/, async (_req, res, [id]) => {
-      const model = modelOf(id);
-      sendJson(res, 200, { model: model.id, presets: model.presets.map((p) => ({ ...presetInfo(model, p), z: p.z })) });
-    }],
-    ['GET', /^\/api\/models\/([^/]+)\/presets\/([^/]+)\/thumbnail$/, async (_req, res, [id, presetId]) => {
-      const bytes = await deps.catalog.thumbnailOfPreset(modelOf(id), presetId);
-      if (!bytes) throw new HttpError(404, 'no thumbnail for that preset');
-      sendBytes(res, 'image/png', bytes);
-    }],
-    ['GET', /^\/api\/custom-styles\/([^/]+)\/thumbnail$/, async (_req, res, [key]) => {
-      const bytes = await deps.catalog.thumbnailOfCustom(key);
-      if (!bytes) throw new HttpError(404, 'no such style');
-      sendBytes(res, 'image/webp', bytes, 'public, max-age=86400, immutable');
-    }],
+    [
+      'GET',
+      /^\/api\/models\/([^/]+)\/presets$/,
+      async (_req, res, [id]) => {
+        const model = modelOf(id);
+        sendJson(res, 200, { model: model.id, presets: model.presets.map((p) => ({ ...presetInfo(model, p), z: p.z })) });
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/models\/([^/]+)\/presets\/([^/]+)\/thumbnail$/,
+      async (_req, res, [id, presetId]) => {
+        const bytes = await deps.catalog.thumbnailOfPreset(modelOf(id), presetId);
+        if (!bytes) throw new HttpError(404, 'no thumbnail for that preset');
+        sendBytes(res, 'image/png', bytes);
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/custom-styles\/([^/]+)\/thumbnail$/,
+      async (_req, res, [key]) => {
+        const bytes = await deps.catalog.thumbnailOfCustom(key);
+        if (!bytes) throw new HttpError(404, 'no such style');
+        sendBytes(res, 'image/webp', bytes, 'public, max-age=86400, immutable');
+      },
+    ],
     // Everything proposable in the room plus the vote state (also pushed over socket.io).
-    ['GET', /^\/api\/rooms\/([^/]+)\/styles$/, async (_req, res, [roomId]) => {
-      const model = await roomModel(roomId);
-      sendJson(res, 200, { styles: await deps.catalog.list(roomId, model), canUpload: model.encoderPath !== null, vote: await deps.voting.state(roomId) });
-    }],
+    [
+      'GET',
+      /^\/api\/rooms\/([^/]+)\/styles$/,
+      async (_req, res, [roomId]) => {
+        const model = await roomModel(roomId);
+        sendJson(res, 200, {
+          styles: await deps.catalog.list(roomId, model),
+          canUpload: model.encoderPath !== null,
+          vote: await deps.voting.state(roomId),
+        });
+      },
+    ],
     // Raw image body (Content-Type image/*), optional ?name=. Returns the new custom style.
-    ['POST', /^\/api\/rooms\/([^/]+)\/styles\/upload$/, async (req, res, [roomId]) => {
-      const userId = deps.identity.ensure(req, res);
-      const model = await roomModel(roomId);
-      if (!uploads.take(userId)) {
-        req.resume();
-        throw new HttpError(429, 'too many uploads: wait a few seconds and try again');
-      }
-      if (!model.encoderPath) {
-        req.resume();
-        throw new HttpError(409, 'this room\'s model has no style encoder; choose a preset');
-      }
-      const query = uploadQuery.safeParse(Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams));
-      if (!query.success) throw new HttpError(400, formatIssues(query.error.issues));
-      const bytes = await readImageBody(req, MAX_UPLOAD_BYTES);
-      const { rgb, thumbnail } = await StyleEncoder.decode(bytes);
-      const z = await deps.encoder.encode(model, rgb);
-      const style = await deps.catalog.addCustom(roomId, userId, query.data.name ?? 'My photo', z, thumbnail);
-      sendJson(res, 201, { style });
-    }],
+    [
+      'POST',
+      /^\/api\/rooms\/([^/]+)\/styles\/upload$/,
+      async (req, res, [roomId]) => {
+        const userId = deps.identity.ensure(req, res);
+        const model = await roomModel(roomId);
+        if (!uploads.take(userId)) {
+          req.resume();
+          throw new HttpError(429, 'too many uploads: wait a few seconds and try again');
+        }
+        if (!model.encoderPath) {
+          req.resume();
+          throw new HttpError(409, "this room's model has no style encoder; choose a preset");
+        }
+        const query = uploadQuery.safeParse(Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams));
+        if (!query.success) throw new HttpError(400, formatIssues(query.error.issues));
+        const bytes = await readImageBody(req, MAX_UPLOAD_BYTES);
+        const { rgb, thumbnail } = await StyleEncoder.decode(bytes);
+        const z = await deps.encoder.encode(model, rgb);
+        const style = await deps.catalog.addCustom(roomId, userId, query.data.name ?? 'My photo', z, thumbnail);
+        sendJson(res, 201, { style });
+      },
+    ],
   ];
 }

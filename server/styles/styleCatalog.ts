@@ -55,13 +55,20 @@ export class StyleCatalog {
 
   async addCustom(roomId: string, userId: string, name: string, z: Float32Array, thumbnail: Buffer): Promise<StyleInfo> {
     const id = CUSTOM_PREFIX + makeKey();
-    await this.db.customStyle.create({ data: { id, roomId, name, z: zToBytes(z), thumbnail: new Uint8Array(thumbnail), createdBy: userId } });
+    await this.db.customStyle.create({
+      data: { id, roomId, name, z: zToBytes(z), thumbnail: new Uint8Array(thumbnail), createdBy: userId },
+    });
     return customInfo(id, name);
   }
 
   /** Everything proposable in a room: presets first, then custom styles newest first. */
   async list(roomId: string, model: ModelEntry): Promise<StyleInfo[]> {
-    const custom = await this.db.customStyle.findMany({ where: { roomId }, orderBy: { createdAt: 'desc' }, select: { id: true, name: true }, take: 50 });
+    const custom = await this.db.customStyle.findMany({
+      where: { roomId },
+      orderBy: { createdAt: 'desc' },
+      select: { id: true, name: true },
+      take: 50,
+    });
     return [...model.presets.map((p) => presetInfo(model, p)), ...custom.map((c) => customInfo(c.id, c.name))];
   }
 

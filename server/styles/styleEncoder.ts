@@ -19,7 +19,10 @@ export class StyleEncoder {
   /** One encode at a time: the renderer shares these cores. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly options: SessionOptions, private readonly log: Logger) {}
+  constructor(
+    private readonly options: SessionOptions,
+    private readonly log: Logger,
+  ) {}
 
   private session(model: ModelEntry): Promise<ort.InferenceSession> {
     if (!model.encoderPath) throw new HttpError(409, `model "${model.id}" has no style encoder, so only presets are available`);
@@ -41,7 +44,8 @@ export class StyleEncoder {
     } catch {
       throw new HttpError(415, 'the file is not an image we can read (use PNG, JPEG, WebP or GIF)');
     }
-    if (!format || !DECODABLE.has(format)) throw new HttpError(415, `unsupported image format "${format ?? 'unknown'}" (use PNG, JPEG, WebP or GIF)`);
+    if (!format || !DECODABLE.has(format))
+      throw new HttpError(415, `unsupported image format "${format ?? 'unknown'}" (use PNG, JPEG, WebP or GIF)`);
     try {
       const base = sharp(bytes, { limitInputPixels: 50_000_000, animated: false }).rotate().flatten({ background: '#ffffff' });
       const rgb = await base.clone().resize(ENCODER_SIZE, ENCODER_SIZE, { fit: 'cover' }).removeAlpha().raw().toBuffer();
@@ -65,7 +69,9 @@ export class StyleEncoder {
         input[n + i] = rgb[i * 3 + 1] / 127.5 - 1;
         input[2 * n + i] = rgb[i * 3 + 2] / 127.5 - 1;
       }
-      const out = await session.run({ [session.inputNames[0] ?? 'image']: new Tensor('float32', input, [1, 3, ENCODER_SIZE, ENCODER_SIZE]) });
+      const out = await session.run({
+        [session.inputNames[0] ?? 'image']: new Tensor('float32', input, [1, 3, ENCODER_SIZE, ENCODER_SIZE]),
+      });
       const mu = out.mu ?? out[session.outputNames[0]];
       const z = Float32Array.from(mu.data as Float32Array);
       if (z.length !== model.zDim) throw new Error(`style encoder gave ${z.length} values, model wants ${model.zDim}`);

@@ -116,7 +116,10 @@ export class Voting {
       const roomId = [...socket.rooms].find((r) => r !== socket.id);
       if (typeof ack !== 'function') return;
       if (!roomId) return ack({ error: 'join a room first' });
-      this.state(roomId).then((state) => ack({ ok: true, state }), () => ack({ error: 'internal error' }));
+      this.state(roomId).then(
+        (state) => ack({ ok: true, state }),
+        () => ack({ error: 'internal error' }),
+      );
     });
   }
 
@@ -176,8 +179,10 @@ export class Voting {
       this.arm(roomId, round.id, closesAt);
     }
     const full = (await this.loadRound(round.id))!;
-    if (full.candidates.some((c) => c.styleId === styleId)) throw new VoteError(`"${resolved.info.name}" is already proposed in this round: vote for it`);
-    if (full.candidates.length >= MAX_CANDIDATES) throw new VoteError(`a round holds at most ${MAX_CANDIDATES} styles; vote for one of them`);
+    if (full.candidates.some((c) => c.styleId === styleId))
+      throw new VoteError(`"${resolved.info.name}" is already proposed in this round: vote for it`);
+    if (full.candidates.length >= MAX_CANDIDATES)
+      throw new VoteError(`a round holds at most ${MAX_CANDIDATES} styles; vote for one of them`);
     const candidate = await db.voteCandidate.create({
       data: { id: makeId(), roundId: round.id, styleId, styleName: resolved.info.name, proposedBy: userId },
     });
@@ -218,13 +223,16 @@ export class Voting {
 
   private arm(roomId: string, roundId: string, closesAt: Date): void {
     clearTimeout(this.timers.get(roundId));
-    const timer = setTimeout(() => {
-      this.timers.delete(roundId);
-      this.serial(roomId, async () => {
-        const round = await this.loadRound(roundId);
-        if (round?.status === 'open') await this.finish(round, 'timer');
-      }).catch((error: unknown) => this.deps.log.error({ err: error, room: roomId }, 'closing a vote round failed'));
-    }, Math.max(0, closesAt.getTime() - Date.now()));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(roundId);
+        this.serial(roomId, async () => {
+          const round = await this.loadRound(roundId);
+          if (round?.status === 'open') await this.finish(round, 'timer');
+        }).catch((error: unknown) => this.deps.log.error({ err: error, room: roomId }, 'closing a vote round failed'));
+      },
+      Math.max(0, closesAt.getTime() - Date.now()),
+    );
     timer.unref();
     this.timers.set(roundId, timer);
   }
@@ -284,13 +292,15 @@ export class Voting {
       createdAt: r.createdAt.toISOString(),
       closesAt: r.closesAt.toISOString(),
       closedAt: r.closedAt?.toISOString() ?? null,
-      candidates: await Promise.all(r.candidates.map(async (c) => ({
-        id: c.id,
-        style: await infoOf(c.styleId),
-        proposedBy: who(c.proposedBy),
-        votes: c.ballots.length,
-        voters: c.ballots.map((b) => who(b.userId)),
-      }))),
+      candidates: await Promise.all(
+        r.candidates.map(async (c) => ({
+          id: c.id,
+          style: await infoOf(c.styleId),
+          proposedBy: who(c.proposedBy),
+          votes: c.ballots.length,
+          voters: c.ballots.map((b) => who(b.userId)),
+        })),
+      ),
     });
     const openRow = rounds.find((r) => r.status === 'open') ?? null;
     return {
@@ -300,7 +310,12 @@ export class Voting {
       present,
       roundSeconds: Math.round(this.options.roundMs / 1000),
       open: openRow ? await toInfo(openRow) : null,
-      history: await Promise.all(rounds.filter((r) => r.status !== 'open').slice(0, HISTORY).map(toInfo)),
+      history: await Promise.all(
+        rounds
+          .filter((r) => r.status !== 'open')
+          .slice(0, HISTORY)
+          .map(toInfo),
+      ),
     };
   }
 }

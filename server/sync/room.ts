@@ -97,12 +97,18 @@ export class Room {
     socket.on('close', () => this.leave(session));
     socket.on('error', () => this.leave(session));
     // Start the sync handshake and show who is already here.
-    send(socket, encodeMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
+    send(
+      socket,
+      encodeMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)),
+    );
     const states = [...this.awareness.getStates().keys()];
     if (states.length > 0) {
-      send(socket, encodeMessage(MESSAGE_AWARENESS, (e) =>
-        encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)),
-      ));
+      send(
+        socket,
+        encodeMessage(MESSAGE_AWARENESS, (e) =>
+          encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)),
+        ),
+      );
     }
     for (const data of early) this.receive(session, new Uint8Array(data));
   }
@@ -130,9 +136,12 @@ export class Room {
       else if (type === MESSAGE_AWARENESS) this.receiveAwareness(session, decoding.readVarUint8Array(decoder));
       else if (type === MESSAGE_QUERY_AWARENESS) {
         const ids = [...this.awareness.getStates().keys()];
-        send(session.socket, encodeMessage(MESSAGE_AWARENESS, (e) =>
-          encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)),
-        ));
+        send(
+          session.socket,
+          encodeMessage(MESSAGE_AWARENESS, (e) =>
+            encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)),
+          ),
+        );
       } else this.refuse(session, CLOSE_CODES.invalidMessage, `unknown message type ${type}`);
     } catch (error) {
       this.refuse(session, CLOSE_CODES.invalidMessage, `malformed message: ${(error as Error).message}`);
@@ -143,10 +152,13 @@ export class Room {
     const syncType = decoding.readVarUint(decoder);
     if (syncType === syncProtocol.messageYjsSyncStep1) {
       const stateVector = decoding.readVarUint8Array(decoder);
-      send(session.socket, encodeMessage(MESSAGE_SYNC, (e) => {
-        encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2);
-        encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(this.doc, stateVector));
-      }));
+      send(
+        session.socket,
+        encodeMessage(MESSAGE_SYNC, (e) => {
+          encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2);
+          encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(this.doc, stateVector));
+        }),
+      );
       return;
     }
     if (syncType !== syncProtocol.messageYjsSyncStep2 && syncType !== syncProtocol.messageYjsUpdate) {

@@ -63,13 +63,18 @@ export class RoomRegistry {
 
   private async load(roomId: string): Promise<Room> {
     const labelNames = await this.labelNamesFor(roomId);
-    const room = new Room(roomId, labelNames, {
-      onChange: (r, update, origin) => {
-        if (origin !== SERVER_ORIGIN) this.store.append(r.id, update);
-        for (const l of this.listeners) l.onRoomChange?.(r);
+    const room = new Room(
+      roomId,
+      labelNames,
+      {
+        onChange: (r, update, origin) => {
+          if (origin !== SERVER_ORIGIN) this.store.append(r.id, update);
+          for (const l of this.listeners) l.onRoomChange?.(r);
+        },
+        onEmpty: (r) => this.scheduleUnload(r),
       },
-      onEmpty: (r) => this.scheduleUnload(r),
-    }, this.log);
+      this.log,
+    );
     const state = await this.store.load(roomId);
     if (state) room.load(state);
     this.rooms.set(roomId, room);
@@ -81,7 +86,10 @@ export class RoomRegistry {
 
   private scheduleUnload(room: Room): void {
     clearTimeout(this.idleTimers.get(room.id));
-    this.idleTimers.set(room.id, setTimeout(() => void this.unload(room), this.idleMs));
+    this.idleTimers.set(
+      room.id,
+      setTimeout(() => void this.unload(room), this.idleMs),
+    );
   }
 
   private async unload(room: Room): Promise<void> {

@@ -19,7 +19,12 @@ const feeds = {
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 async function measure(spinning: boolean) {
-  const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: 2,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  };
   if (!spinning) options.extra = { session: { intra_op: { allow_spinning: '0' } } };
   const full = await ort.InferenceSession.create(path.join(dir, 'generator.onnx'), options);
   const draft = await ort.InferenceSession.create(path.join(dir, 'generator_draft.onnx'), options);
@@ -28,16 +33,19 @@ async function measure(spinning: boolean) {
     await s.run(feeds);
     into.push(performance.now() - t);
   };
-  for (let i = 0; i < 5; i++) await time(full, []), await time(draft, []);
+  for (let i = 0; i < 5; i++) (await time(full, []), await time(draft, []));
   const r = { fullAlone: [] as number[], draftAlone: [] as number[], fullAfterDraft: [] as number[], draftAfterFull: [] as number[] };
   const cpu = process.cpuUsage();
   for (let i = 0; i < 15; i++) await time(full, r.fullAlone);
   for (let i = 0; i < 15; i++) await time(draft, r.draftAlone);
-  for (let i = 0; i < 15; i++) await time(full, r.fullAfterDraft), await time(draft, r.draftAfterFull), await time(draft, []);
+  for (let i = 0; i < 15; i++) (await time(full, r.fullAfterDraft), await time(draft, r.draftAfterFull), await time(draft, []));
   const used = process.cpuUsage(cpu);
   await full.release();
   await draft.release();
-  return { ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, median(v).toFixed(1)])), cpuSeconds: ((used.user + used.system) / 1e6).toFixed(1) };
+  return {
+    ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, median(v).toFixed(1)])),
+    cpuSeconds: ((used.user + used.system) / 1e6).toFixed(1),
+  };
 }
 
 if (mode) console.log(JSON.stringify(await measure(mode === 'spinning')));
@@ -48,6 +56,8 @@ else {
     const child = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, modelsDir, spinning], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(child.stderr);
     const m = JSON.parse(child.stdout) as Record<string, string>;
-    console.log(`| ${spinning === 'spinning' ? 'spinning (default)' : 'no spinning'} | ${m.fullAlone} | ${m.draftAlone} | ${m.fullAfterDraft} | ${m.draftAfterFull} | ${m.cpuSeconds} |`);
+    console.log(
+      `| ${spinning === 'spinning' ? 'spinning (default)' : 'no spinning'} | ${m.fullAlone} | ${m.draftAlone} | ${m.fullAfterDraft} | ${m.draftAfterFull} | ${m.cpuSeconds} |`,
+    );
   }
 }

@@ -37,15 +37,25 @@ async function measure(page: Page): Promise<{ live: number[]; latencies: number[
     await page.mouse.down();
     await page.mouse.move(box.x + 0.8 * box.width, box.y + (y + 0.05) * box.height, { steps: 5 });
     try {
-      await page.waitForFunction(() => document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-live') === 'true', undefined, { timeout: 5_000 });
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-live') === 'true',
+        undefined,
+        { timeout: 5_000 },
+      );
       live.push(Number(await canvas.getAttribute('data-latency')));
     } catch {
       // the stroke changed nothing at the preview's resolution: no live picture to wait for
     }
     await page.mouse.up();
-    await page.waitForFunction((v) => Number(document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-version')) > v, version, { timeout: 20_000 });
+    await page.waitForFunction(
+      (v) => Number(document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-version')) > v,
+      version,
+      { timeout: 20_000 },
+    );
     // one evaluate: both attributes of the same frame
-    const [latency, run] = await page.getByTestId('preview-canvas').evaluate((c) => [c.getAttribute('data-latency'), c.getAttribute('data-run-ms')]);
+    const [latency, run] = await page
+      .getByTestId('preview-canvas')
+      .evaluate((c) => [c.getAttribute('data-latency'), c.getAttribute('data-run-ms')]);
     latencies.push(Number(latency));
     runs.push(Number(run));
   }
@@ -65,10 +75,14 @@ try {
     await page.getByRole('tab', { name: 'Preview' }).click();
     const diagnostics = page.getByTestId('preview-diagnostics');
     try {
-      await page.waitForFunction(() => {
-        const el = document.querySelector('[data-testid="preview-diagnostics"]');
-        return el?.getAttribute('data-backend') || /unavailable/.test(el?.textContent ?? '');
-      }, undefined, { timeout: 120_000 });
+      await page.waitForFunction(
+        () => {
+          const el = document.querySelector('[data-testid="preview-diagnostics"]');
+          return el?.getAttribute('data-backend') || /unavailable/.test(el?.textContent ?? '');
+        },
+        undefined,
+        { timeout: 120_000 },
+      );
     } catch {
       errors.push('timed out loading');
     }
@@ -81,7 +95,9 @@ try {
     const bytes = Number(await diagnostics.getAttribute('data-bytes'));
     const loadMs = Number(await diagnostics.getAttribute('data-load-ms'));
     const { live, latencies, runs } = await measure(page);
-    rows.push(`| ${backend} | ${percentile(live, 50).toFixed(1)} | ${percentile(live, 95).toFixed(1)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${percentile(runs, 50).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${loadMs} |`);
+    rows.push(
+      `| ${backend} | ${percentile(live, 50).toFixed(1)} | ${percentile(live, 95).toFixed(1)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${percentile(runs, 50).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${loadMs} |`,
+    );
     await page.context().close();
     console.error(`done: ${backend}`);
   }
@@ -90,6 +106,8 @@ try {
   await server.stop();
 }
 console.log(`### Preview in headless Chromium (Debian chromium, --disable-gpu; ${STROKES} strokes each)\n`);
-console.log('| backend | brush -> live preview p50 ms | p95 ms | stroke committed -> preview p50 ms | p95 ms | worker run p50 ms | model download | load ms (download + decode) |');
+console.log(
+  '| backend | brush -> live preview p50 ms | p95 ms | stroke committed -> preview p50 ms | p95 ms | worker run p50 ms | model download | load ms (download + decode) |',
+);
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 console.log(rows.join('\n'));

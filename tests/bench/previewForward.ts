@@ -31,6 +31,8 @@ for (const dir of process.argv.length > 2 ? process.argv.slice(2) : ['models/lan
     times.push(performance.now() - t);
   }
   const c = json.config;
-  console.log(`| ${dir} | ${c.norm ?? 'spade'} ngf ${c.ngf}${c.norm === 'clade' ? '' : `, hidden ${c.nhidden}`}, ${h} px | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} | ${Math.min(...times).toFixed(1)} |`);
+  console.log(
+    `| ${dir} | ${c.norm ?? 'spade'} ngf ${c.ngf}${c.norm === 'clade' ? '' : `, hidden ${c.nhidden}`}, ${h} px | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} | ${Math.min(...times).toFixed(1)} |`,
+  );
   g.dispose();
 }

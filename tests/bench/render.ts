@@ -84,20 +84,25 @@ async function runRooms(roomCount: number) {
   counting = true;
   let i = 0;
   const t0 = performance.now();
-  const timers = painters.map(({ painter, sentAt }, r) => setTimeout(() => {
-    const paint = () => {
-      i += 1;
-      const y = 100 + ((i * 53) % 800);
-      const id = `r${r}s${i}`;
-      sentAt.set(id, performance.now());
-      painter.strokes.push([{ id, tool: 'brush', label: i % 2 ? 'tree' : 'grass', size: 60, points: [100, y, 500, y + 40, 900, y] }]);
-      const stroke = { version: docVersion(painter.doc), at: performance.now() };
-      pending[r].any.push(stroke);
-      pending[r].full.push(stroke);
-    };
-    paint();
-    timers[r] = setInterval(paint, STROKE_EVERY_MS);
-  }, (r * STROKE_EVERY_MS) / roomCount));
+  const timers = painters.map(({ painter, sentAt }, r) =>
+    setTimeout(
+      () => {
+        const paint = () => {
+          i += 1;
+          const y = 100 + ((i * 53) % 800);
+          const id = `r${r}s${i}`;
+          sentAt.set(id, performance.now());
+          painter.strokes.push([{ id, tool: 'brush', label: i % 2 ? 'tree' : 'grass', size: 60, points: [100, y, 500, y + 40, 900, y] }]);
+          const stroke = { version: docVersion(painter.doc), at: performance.now() };
+          pending[r].any.push(stroke);
+          pending[r].full.push(stroke);
+        };
+        paint();
+        timers[r] = setInterval(paint, STROKE_EVERY_MS);
+      },
+      (r * STROKE_EVERY_MS) / roomCount,
+    ),
+  );
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   for (const t of timers) clearInterval(t);
   const wall = (performance.now() - t0) / 1000;
@@ -108,12 +113,25 @@ async function runRooms(roomCount: number) {
   for (const s of sockets) s.disconnect();
   for (const c of clients) c.destroy();
   await server.stop('SIGKILL');
-  return { roomCount, frames, drafts, fps: frames / wall, render: renderMs, s2f: strokeToFrame, s2full: strokeToFull, s2peer: strokeToPeer, unanswered };
+  return {
+    roomCount,
+    frames,
+    drafts,
+    fps: frames / wall,
+    render: renderMs,
+    s2f: strokeToFrame,
+    s2full: strokeToFull,
+    s2peer: strokeToPeer,
+    unanswered,
+  };
 }
 
 async function timeModel(file: string, runs: number): Promise<number> {
   const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: os.availableParallelism() });
-  const feeds = { labels: new ort.Tensor('uint8', new Uint8Array(256 * 256), [1, 256, 256]), z: new ort.Tensor('float32', new Float32Array(256), [1, 256]) };
+  const feeds = {
+    labels: new ort.Tensor('uint8', new Uint8Array(256 * 256), [1, 256, 256]),
+    z: new ort.Tensor('float32', new Float32Array(256), [1, 256]),
+  };
   await session.run(feeds);
   const times: number[] = [];
   for (let k = 0; k < runs; k++) {
@@ -134,11 +152,15 @@ const lines = [
 for (const n of (process.env.BENCH_ROOMS ?? '1,4,16').split(',').map(Number)) {
   const r = await runRooms(n);
   const share = r.frames > 0 ? Math.round((100 * r.drafts) / r.frames) : 0;
-  lines.push(`| ${n} | ${r.frames} | ${r.fps.toFixed(1)} | ${share}% | ${p50p95(r.render.full)} | ${p50p95(r.render.draft)} | ${p50p95(r.s2f)} | ${p50p95(r.s2full)} | ${r.unanswered} | ${p50p95(r.s2peer)} |`);
+  lines.push(
+    `| ${n} | ${r.frames} | ${r.fps.toFixed(1)} | ${share}% | ${p50p95(r.render.full)} | ${p50p95(r.render.draft)} | ${p50p95(r.s2f)} | ${p50p95(r.s2full)} | ${r.unanswered} | ${p50p95(r.s2peer)} |`,
+  );
   console.error(`done: ${n} rooms`);
 }
 console.log(`### Render loop (one stroke every ${STROKE_EVERY_MS} ms per room, ${SECONDS} s, CPU, 256x256 WebP frames)\n`);
-console.log(`Frames and frames/s over the ${SECONDS} s of painting; stroke latencies include frames up to ${DRAIN_MS} ms after it stops.\n`);
+console.log(
+  `Frames and frames/s over the ${SECONDS} s of painting; stroke latencies include frames up to ${DRAIN_MS} ms after it stops.\n`,
+);
 console.log(lines.join('\n'));
 
 // MODELS_DIR (as for the server) lets a candidate model directory be benchmarked end to end.
@@ -147,7 +169,11 @@ const shipped = path.join(landscape, 'generator.onnx');
 const draftName = (JSON.parse(fs.readFileSync(path.join(landscape, 'model.json'), 'utf8')) as { draft?: string }).draft;
 const draft = draftName ? path.join(landscape, draftName) : null;
 const official = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spade-official-')), 'official.onnx');
-const made = spawnSync('/usr/bin/python3', [path.join(root, 'models', 'export', 'random_config.py'), official, '--ngf', '64', '--nhidden', '128'], { encoding: 'utf8' });
+const made = spawnSync(
+  '/usr/bin/python3',
+  [path.join(root, 'models', 'export', 'random_config.py'), official, '--ngf', '64', '--nhidden', '128'],
+  { encoding: 'utf8' },
+);
 if (made.status !== 0) throw new Error(`official-size export failed:\n${made.stderr}`);
 const shippedMs = await timeModel(shipped, 10);
 const draftMs = draft ? await timeModel(draft, 10) : null;

@@ -39,16 +39,19 @@ async function runRoom(clientCount: number) {
   let seq = 0;
   const timers = clients.map((client, i) => {
     // Spread the clients over the second so they do not all commit at once.
-    const start = setTimeout(() => {
-      const paint = () => {
-        const id = `b${i}n${seq++}`;
-        const y = 50 + (seq * 37) % 900;
-        sentAt.set(id, performance.now());
-        client.strokes.push([{ id, tool: 'brush', label: 'grass', size: 24, points: [100, y, 300, y + 20, 500, y] }]);
-      };
-      paint();
-      timers[i] = setInterval(paint, 1000);
-    }, (i * 1000) / clientCount);
+    const start = setTimeout(
+      () => {
+        const paint = () => {
+          const id = `b${i}n${seq++}`;
+          const y = 50 + ((seq * 37) % 900);
+          sentAt.set(id, performance.now());
+          client.strokes.push([{ id, tool: 'brush', label: 'grass', size: 24, points: [100, y, 300, y + 20, 500, y] }]);
+        };
+        paint();
+        timers[i] = setInterval(paint, 1000);
+      },
+      (i * 1000) / clientCount,
+    );
     return start;
   });
   // The first seconds pay for JIT and the database's first queries: measure the steady state.
@@ -68,16 +71,29 @@ async function runRoom(clientCount: number) {
   const rss = rssMiB(pid);
   for (const c of clients) c.destroy();
   await server.stop('SIGKILL');
-  return { clientCount, clientCpu, strokes: seq - warmStrokes, samples: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu, rss };
+  return {
+    clientCount,
+    clientCpu,
+    strokes: seq - warmStrokes,
+    samples: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpu,
+    rss,
+  };
 }
 
 const rows: string[] = [];
 for (const n of (process.env.BENCH_CLIENTS ?? '10,50,100').split(',').map(Number)) {
   const r = await runRoom(n);
-  rows.push(`| ${r.clientCount} | ${r.strokes} | ${r.samples} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${(r.cpu * 100).toFixed(0)}% | ${r.rss.toFixed(0)} | ${(r.clientCpu * 100).toFixed(0)}% |`);
+  rows.push(
+    `| ${r.clientCount} | ${r.strokes} | ${r.samples} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${(r.cpu * 100).toFixed(0)}% | ${r.rss.toFixed(0)} | ${(r.clientCpu * 100).toFixed(0)}% |`,
+  );
   console.error(`done: ${n} clients`);
 }
-console.log(`### Stroke propagation (one room, 1 stroke/s per client, ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up, loopback)\n`);
+console.log(
+  `### Stroke propagation (one room, 1 stroke/s per client, ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up, loopback)\n`,
+);
 console.log('| clients | strokes | latency samples | p50 ms | p99 ms | server CPU (of one core) | server RSS MiB | bench clients CPU |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 console.log(rows.join('\n'));

@@ -7,7 +7,9 @@ import { openRoom } from '../helpers/roomPage';
 const previewVersion = async (page: Page) => Number((await page.getByTestId('preview-canvas').getAttribute('data-version')) ?? -1);
 
 const previewPixels = (page: Page) =>
-  page.getByTestId('preview-canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
+  page
+    .getByTestId('preview-canvas')
+    .evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
 
 describe('instant preview in the browser', () => {
   const suite = browserSuite();
@@ -35,12 +37,17 @@ describe('instant preview in the browser', () => {
     expect(await previewVersion(a)).toBe(v0);
     // the last live run (the whole stroke so far) may still be in the worker: wait until it lands
     let live = await previewPixels(a);
-    await expect.poll(async () => {
-      const prev = live;
-      await new Promise((r) => setTimeout(r, 250));
-      live = await previewPixels(a);
-      return live.every((v, i) => v === prev[i]);
-    }, { timeout: 5000 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const prev = live;
+          await new Promise((r) => setTimeout(r, 250));
+          live = await previewPixels(a);
+          return live.every((v, i) => v === prev[i]);
+        },
+        { timeout: 5000 },
+      )
+      .toBe(true);
     expect(live).not.toEqual(before);
     await a.mouse.up();
     // the committed stroke gets its own (non-live) preview: the same picture as the last live one
@@ -51,7 +58,9 @@ describe('instant preview in the browser', () => {
     // A second page sees the preview follow the first page's strokes.
     const b = await openRoom(browser, `${server.url}/r/${room}`);
     await b.getByRole('tab', { name: 'Preview' }).click();
-    await expect.poll(() => b.getByTestId('preview-diagnostics').getAttribute('data-backend'), { timeout: 60_000 }).toMatch(/^(wasm|webgl|webgpu)$/);
+    await expect
+      .poll(() => b.getByTestId('preview-diagnostics').getAttribute('data-backend'), { timeout: 60_000 })
+      .toMatch(/^(wasm|webgl|webgpu)$/);
     await expect.poll(() => previewVersion(b), { timeout: 10_000 }).toBe(await previewVersion(a));
     const bBefore = await previewPixels(b);
     const aBefore = await previewVersion(a);

@@ -6,10 +6,13 @@ import { mapHash, openRoom, paint } from '../helpers/roomPage';
 
 /** RGB of the label map at a canvas-relative position. */
 const colorAt = (page: Page, fx: number, fy: number) =>
-  page.getByTestId('label-map').evaluate((canvas: HTMLCanvasElement, [x, y]) => {
-    const d = canvas.getContext('2d')!.getImageData(Math.floor(x * canvas.width), Math.floor(y * canvas.height), 1, 1).data;
-    return [d[0], d[1], d[2]];
-  }, [fx, fy]);
+  page.getByTestId('label-map').evaluate(
+    (canvas: HTMLCanvasElement, [x, y]) => {
+      const d = canvas.getContext('2d')!.getImageData(Math.floor(x * canvas.width), Math.floor(y * canvas.height), 1, 1).data;
+      return [d[0], d[1], d[2]];
+    },
+    [fx, fy],
+  );
 
 const SKY = [118, 183, 236];
 const SEA = [28, 84, 168];
@@ -27,7 +30,7 @@ const pixelHash = (page: Page) =>
 describe('two browsers paint in one room', () => {
   const suite = browserSuite();
 
-  it('shows each other\'s strokes and cursors, with byte-identical label maps', async (ctx) => {
+  it("shows each other's strokes and cursors, with byte-identical label maps", async (ctx) => {
     const ready = suite.ready();
     if (!ready) return ctx.skip();
     const { browser, server } = ready;
@@ -37,23 +40,39 @@ describe('two browsers paint in one room', () => {
     const blank = await mapHash(a);
 
     await a.locator('[data-label="sea"]').click();
-    await paint(a, [[0.1, 0.8], [0.5, 0.85], [0.9, 0.8]]);
+    await paint(a, [
+      [0.1, 0.8],
+      [0.5, 0.85],
+      [0.9, 0.8],
+    ]);
     // the shortcut picks the label (pressed again until the page's key handler is attached)
-    await expect.poll(async () => {
-      await b.keyboard.press('0'); // tree
-      return b.locator('[data-label="tree"]').getAttribute('aria-checked');
-    }, { timeout: 10_000 }).toBe('true');
-    await paint(b, [[0.2, 0.3], [0.3, 0.5], [0.4, 0.3]]);
+    await expect
+      .poll(
+        async () => {
+          await b.keyboard.press('0'); // tree
+          return b.locator('[data-label="tree"]').getAttribute('aria-checked');
+        },
+        { timeout: 10_000 },
+      )
+      .toBe('true');
+    await paint(b, [
+      [0.2, 0.3],
+      [0.3, 0.5],
+      [0.4, 0.3],
+    ]);
 
     // each page shows the other's stroke (equal hashes alone can be met while both still lack one)
     await expect.poll(() => colorAt(b, 0.5, 0.85), { timeout: 10_000 }).toEqual(SEA);
     await expect.poll(() => colorAt(a, 0.3, 0.5), { timeout: 10_000 }).toEqual(TREE);
-    await expect.poll(async () => (await mapHash(a)) === (await mapHash(b)) && (await mapHash(a)) !== blank, { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(async () => (await mapHash(a)) === (await mapHash(b)) && (await mapHash(a)) !== blank, { timeout: 10_000 })
+      .toBe(true);
     expect(await pixelHash(a)).toBe(await pixelHash(b));
 
     // The server's render of this state reaches both pages (same document version on both).
     for (const page of [a, b]) await page.getByRole('tab', { name: 'Full' }).click();
-    const rendered = async (page: Page) => Number((await page.getByTestId('render-image').getAttribute('data-version', { timeout: 30_000 })) ?? -1);
+    const rendered = async (page: Page) =>
+      Number((await page.getByTestId('render-image').getAttribute('data-version', { timeout: 30_000 })) ?? -1);
     await expect.poll(async () => (await rendered(a)) > 0 && (await rendered(a)) === (await rendered(b)), { timeout: 30_000 }).toBe(true);
     await expect.poll(() => a.getByTestId('render-status').textContent(), { timeout: 30_000 }).toBe('Up to date');
 

@@ -19,7 +19,9 @@ describe('style votes and the gallery in the browser', () => {
 
     // A proposes an uploaded picture (works with any model that ships a style encoder).
     await a.getByTestId('propose-open').click();
-    const picture = await sharp({ create: { width: 120, height: 90, channels: 3, background: { r: 250, g: 140, b: 40 } } }).png().toBuffer();
+    const picture = await sharp({ create: { width: 120, height: 90, channels: 3, background: { r: 250, g: 140, b: 40 } } })
+      .png()
+      .toBuffer();
     await a.getByTestId('style-upload').setInputFiles({ name: 'Orange dusk.png', mimeType: 'image/png', buffer: picture });
 
     // B sees the open round with A's vote already counted, and votes for it.
@@ -54,9 +56,20 @@ describe('style votes and the gallery in the browser', () => {
     const name = page.getByLabel('Your name');
     await name.fill('Painter Pat');
     await name.press('Enter');
-    await expect.poll(() => page.request.get(`${server.url}/api/me`).then((r) => r.json()).then((m: { name: string }) => m.name)).toBe('Painter Pat');
+    await expect
+      .poll(() =>
+        page.request
+          .get(`${server.url}/api/me`)
+          .then((r) => r.json())
+          .then((m: { name: string }) => m.name),
+      )
+      .toBe('Painter Pat');
     await page.locator('[data-label="tree"]').click();
-    await paint(page, [[0.2, 0.6], [0.5, 0.65], [0.8, 0.6]]);
+    await paint(page, [
+      [0.2, 0.6],
+      [0.5, 0.65],
+      [0.8, 0.6],
+    ]);
     await expect.poll(() => mapHash(page), { timeout: 10_000 }).not.toBe(starter);
     const original = await mapHash(page);
 
@@ -74,7 +87,11 @@ describe('style votes and the gallery in the browser', () => {
     await card.click();
 
     await page.getByTestId('scene-title-heading').filter({ hasText: title }).waitFor({ timeout: 10_000 });
-    await expect.poll(() => page.getByTestId('scene-labels').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId('scene-labels').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('timelapse-canvas').getAttribute('data-step')).not.toBe('0');
     expect(await page.getByTestId('delete-scene').count()).toBe(1);
     expect(await page.getByTestId('credits').textContent()).toContain('Painter Pat');

@@ -28,7 +28,9 @@ export function tempDatabase(): string {
  * Starts the real server (`server/main.ts`) as a child process on 127.0.0.1 and waits until it
  * listens. NO_UI=1 skips Next unless `ui` is set (browser tests need the pages).
  */
-export async function startServer(options: { dbUrl?: string; port?: number; ui?: boolean; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startServer(
+  options: { dbUrl?: string; port?: number; ui?: boolean; env?: Record<string, string> } = {},
+): Promise<TestServer> {
   const port = options.port ?? nextPort++;
   const dbUrl = options.dbUrl ?? tempDatabase();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'main.ts')], {

@@ -51,5 +51,5 @@ export function synced(client: YClient): Promise<void> {
 let counter = 0;
 export function stroke(label = 'sea', extra: Partial<Stroke> = {}): Stroke {
   counter += 1;
-  return { id: `t${process.pid}x${counter}`, tool: 'brush', label, size: 40, points: [100, 100 + counter % 800, 400, 300], ...extra };
+  return { id: `t${process.pid}x${counter}`, tool: 'brush', label, size: 40, points: [100, 100 + (counter % 800), 400, 300], ...extra };
 }

@@ -42,7 +42,9 @@ describe('render thread (the generator off the event loop)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-thread-'));
     const broken = path.join(dir, 'generator.onnx');
     fs.writeFileSync(broken, 'not an onnx file');
-    await expect(RenderThread.open({ ...model, generatorPath: broken, draftPath: null }, { ...options, nice: 0 })).rejects.toThrow(/No execution provider could open/);
+    await expect(RenderThread.open({ ...model, generatorPath: broken, draftPath: null }, { ...options, nice: 0 })).rejects.toThrow(
+      /No execution provider could open/,
+    );
     fs.rmSync(dir, { recursive: true, force: true });
 
     const thread = await RenderThread.open(model, { ...options, nice: 0 });

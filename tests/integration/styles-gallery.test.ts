@@ -4,7 +4,16 @@ import sharp from 'sharp';
 import { createRoom, startServer, type TestServer } from '../helpers/server';
 import { connect, stroke, synced, waitFor, type YClient } from '../helpers/yclient';
 import { SOCKET_EVENTS, type FrameMeta } from '../../lib/protocol';
-import { VOTE_EVENTS, type PublicUser, type SceneDetail, type SceneList, type SceneSummary, type StyleInfo, type VoteAck, type VoteState } from '../../lib/social';
+import {
+  VOTE_EVENTS,
+  type PublicUser,
+  type SceneDetail,
+  type SceneList,
+  type SceneSummary,
+  type StyleInfo,
+  type VoteAck,
+  type VoteState,
+} from '../../lib/social';
 
 interface Member {
   cookie: string;
@@ -41,7 +50,11 @@ function okState(ack: VoteAck): VoteState {
 }
 
 async function png(width: number, height: number, rgb: [number, number, number]): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 describe('identity, styles, votes and the gallery', () => {
@@ -76,7 +89,11 @@ describe('identity, styles, votes and the gallery', () => {
       body: JSON.stringify({ name: 'Ada', color: '#123abc' }),
     });
     expect(await patched.json()).toEqual({ id: a.me.id, name: 'Ada', color: '#123abc' });
-    const bad = await fetch(`${server.url}/api/me`, { method: 'PATCH', headers: { cookie: a.cookie, 'content-type': 'application/json' }, body: JSON.stringify({ color: 'red' }) });
+    const bad = await fetch(`${server.url}/api/me`, {
+      method: 'PATCH',
+      headers: { cookie: a.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ color: 'red' }),
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/color/);
     // A forged cookie (someone else's id, wrong signature) is ignored: a fresh identity is issued.
@@ -102,14 +119,26 @@ describe('identity, styles, votes and the gallery', () => {
     const text = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'not an image' });
     expect(text.status).toBe(415);
     expect(((await text.json()) as { error: string }).error).toMatch(/upload an image/);
-    const lying = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new TextEncoder().encode('definitely not a png') });
+    const lying = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: new TextEncoder().encode('definitely not a png'),
+    });
     expect(lying.status).toBe(415);
     expect(((await lying.json()) as { error: string }).error).toMatch(/not an image/);
-    const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(5 * 1024 * 1024 + 1).fill(7) });
+    const big = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: new Uint8Array(5 * 1024 * 1024 + 1).fill(7),
+    });
     expect(big.status).toBe(413);
     expect(((await big.json()) as { error: string }).error).toMatch(/over 5 MB/);
 
-    const ok = await fetch(`${url}?name=Orange`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await png(300, 200, [230, 120, 40]) });
+    const ok = await fetch(`${url}?name=Orange`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: await png(300, 200, [230, 120, 40]),
+    });
     expect(ok.status).toBe(201);
     const { style } = (await ok.json()) as { style: StyleInfo };
     expect(style).toMatchObject({ name: 'Orange', kind: 'custom' });
@@ -121,7 +150,11 @@ describe('identity, styles, votes and the gallery', () => {
     const user = await newUser(server);
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const res = await fetch(url, { method: 'POST', headers: { cookie: user.cookie, 'content-type': 'image/png' }, body: await png(16, 16, [i * 40, 0, 0]) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { cookie: user.cookie, 'content-type': 'image/png' },
+        body: await png(16, 16, [i * 40, 0, 0]),
+      });
       statuses.push(res.status);
     }
     expect(statuses).toEqual([201, 201, 201, 429]);
@@ -131,7 +164,9 @@ describe('identity, styles, votes and the gallery', () => {
     const room = await createRoom(server.url, true);
     // A custom style so the test does not depend on which presets the shipped model has.
     const upload = await fetch(`${server.url}/api/rooms/${room}/styles/upload?name=Dusk`, {
-      method: 'POST', headers: { 'content-type': 'image/png' }, body: await png(64, 64, [40, 30, 90]),
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: await png(64, 64, [40, 30, 90]),
     });
     const target = ((await upload.json()) as { style: StyleInfo }).style;
     const a = await join(server, room, await newUser(server));
@@ -161,7 +196,11 @@ describe('identity, styles, votes and the gallery', () => {
 
     // Both see the result live, and a frame rendered with the winning style arrives.
     for (const m of [a, b]) await waitFor(() => m.states.some((s) => s.current.id === target.id), 5000, 'the result on both sockets');
-    await waitFor(() => a.frames.some((f) => f.style === target.id) && b.frames.some((f) => f.style === target.id), 30_000, 'a frame in the winning style');
+    await waitFor(
+      () => a.frames.some((f) => f.style === target.id) && b.frames.some((f) => f.style === target.id),
+      30_000,
+      'a frame in the winning style',
+    );
 
     const late = await emit(b.socket, VOTE_EVENTS.vote, { roundId: round.id, candidateId: round.candidates[0].id });
     expect(late).toEqual({ error: 'this round is closed' });
@@ -174,8 +213,15 @@ describe('identity, styles, votes and the gallery', () => {
   it('a split vote closes on the timer; the earliest proposal wins the tie', async () => {
     const room = await createRoom(server.url);
     const styles: StyleInfo[] = [];
-    for (const [name, rgb] of [['First', [200, 50, 50]], ['Second', [50, 200, 50]]] as const) {
-      const res = await fetch(`${server.url}/api/rooms/${room}/styles/upload?name=${name}`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await png(32, 32, [...rgb]) });
+    for (const [name, rgb] of [
+      ['First', [200, 50, 50]],
+      ['Second', [50, 200, 50]],
+    ] as const) {
+      const res = await fetch(`${server.url}/api/rooms/${room}/styles/upload?name=${name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png' },
+        body: await png(32, 32, [...rgb]),
+      });
       styles.push(((await res.json()) as { style: StyleInfo }).style);
     }
     const a = await join(server, room, await newUser(server));
@@ -200,15 +246,21 @@ describe('identity, styles, votes and the gallery', () => {
     painter.strokes.push([stroke('sea', { by: saver.me.id }), stroke('tree', { by: saver.me.id }), stroke('sand', { by: other.me.id })]);
     await new Promise((r) => setTimeout(r, 300));
 
-    const post = (title: unknown, cookie = saver.cookie) => fetch(`${server.url}/api/rooms/${room}/scenes`, {
-      method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ title }),
-    });
+    const post = (title: unknown, cookie = saver.cookie) =>
+      fetch(`${server.url}/api/rooms/${room}/scenes`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ title }),
+      });
     expect((await post('')).status).toBe(400);
     const saved = await post('Harbour at dawn');
     expect(saved.status).toBe(201);
     const scene = (await saved.json()) as SceneSummary;
     expect(scene).toMatchObject({ title: 'Harbour at dawn', strokeCount: 3, savedBy: { id: saver.me.id } });
-    expect(scene.contributors.map((c) => [c.id, c.name, c.strokes])).toEqual([[saver.me.id, saver.me.name, 2], [other.me.id, other.me.name, 1]]);
+    expect(scene.contributors.map((c) => [c.id, c.name, c.strokes])).toEqual([
+      [saver.me.id, saver.me.name, 2],
+      [other.me.id, other.me.name, 1],
+    ]);
     const second = (await (await post('Later one')).json()) as SceneSummary;
 
     const list = (await (await fetch(`${server.url}/api/scenes`)).json()) as SceneList;
@@ -217,9 +269,12 @@ describe('identity, styles, votes and the gallery', () => {
 
     const labels = await fetch(`${server.url}/api/scenes/${scene.id}/labels.png`);
     expect((await sharp(Buffer.from(await labels.arrayBuffer())).metadata()).format).toBe('png');
-    const detail = (await (await fetch(`${server.url}/api/scenes/${scene.id}`, { headers: { cookie: saver.cookie } })).json()) as SceneDetail;
+    const detail = (await (
+      await fetch(`${server.url}/api/scenes/${scene.id}`, { headers: { cookie: saver.cookie } })
+    ).json()) as SceneDetail;
     expect(detail.mine).toBe(true);
-    const strokes = ((await (await fetch(`${server.url}/api/scenes/${scene.id}/strokes`)).json()) as { strokes: Array<{ id: string }> }).strokes;
+    const strokes = ((await (await fetch(`${server.url}/api/scenes/${scene.id}/strokes`)).json()) as { strokes: Array<{ id: string }> })
+      .strokes;
     expect(strokes.map((s) => s.id)).toEqual(painter.strokes.toArray().map((s) => s.id));
 
     const fork = await fetch(`${server.url}/api/scenes/${scene.id}/fork`, { method: 'POST' });
@@ -242,7 +297,9 @@ describe('identity, styles, votes and the gallery', () => {
       // A fresh person per save keeps clear of the per-person save limit.
       const { cookie } = await newUser(server);
       const res = await fetch(`${server.url}/api/rooms/${room}/scenes`, {
-        method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ title: `Scene ${i}` }),
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: `Scene ${i}` }),
       });
       expect(res.status).toBe(201);
       titles.push(`Scene ${i}`);
@@ -258,14 +315,20 @@ describe('identity, styles, votes and the gallery', () => {
   });
 
   it('logged no errors along the way', () => {
-    const errors = server.output().split('\n').filter((line) => /"level":(50|60)/.test(line));
+    const errors = server
+      .output()
+      .split('\n')
+      .filter((line) => /"level":(50|60)/.test(line));
     expect(errors).toEqual([]);
   });
 
   it('keeps identities across a restart (the generated secret is stored)', async () => {
     const user = await newUser(server);
     await server.stop('SIGTERM');
-    server = await startServer({ dbUrl: server.dbUrl, env: process.env.TEST_MODELS_DIR ? { MODELS_DIR: process.env.TEST_MODELS_DIR } : {} });
+    server = await startServer({
+      dbUrl: server.dbUrl,
+      env: process.env.TEST_MODELS_DIR ? { MODELS_DIR: process.env.TEST_MODELS_DIR } : {},
+    });
     const res = await fetch(`${server.url}/api/me`, { headers: { cookie: user.cookie } });
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(await res.json()).toEqual(user.me);

@@ -93,7 +93,9 @@ describe('co-painting rooms over the real server', () => {
     expect(tooMany.reason).toMatch(/points/);
 
     const big = new Y.Doc();
-    big.getArray('strokes').push(Array.from({ length: 400 }, () => ({ ...stroke('sea'), points: Array.from({ length: 400 }, (_, i) => (i * 7) % 1000) })));
+    big
+      .getArray('strokes')
+      .push(Array.from({ length: 400 }, () => ({ ...stroke('sea'), points: Array.from({ length: 400 }, (_, i) => (i * 7) % 1000) })));
     const oversized = await rawClose(server, room, (ws) => ws.send(updateMessage(Y.encodeStateAsUpdate(big))));
     expect(oversized.code).toBe(1009); // ws refuses frames over maxPayload before they are parsed
 

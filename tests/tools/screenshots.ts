@@ -22,11 +22,22 @@ try {
   // a grassy shore in the foreground with a few trees on it
   for (let i = 0; i < 6; i++) await page.keyboard.press(']');
   await page.locator('[data-label="grass"]').click();
-  await paint(page, [[0.02, 0.93], [0.3, 0.86], [0.55, 0.95], [0.02, 0.98]]);
+  await paint(page, [
+    [0.02, 0.93],
+    [0.3, 0.86],
+    [0.55, 0.95],
+    [0.02, 0.98],
+  ]);
   for (let i = 0; i < 4; i++) await page.keyboard.press('[');
   await page.locator('[data-label="tree"]').click();
-  await paint(page, [[0.08, 0.86], [0.1, 0.9]]);
-  await paint(page, [[0.22, 0.84], [0.24, 0.88]]);
+  await paint(page, [
+    [0.08, 0.86],
+    [0.1, 0.9],
+  ]);
+  await paint(page, [
+    [0.22, 0.84],
+    [0.24, 0.88],
+  ]);
   await page.waitForTimeout(2500);
   await page.screenshot({ path: `${out}/room.png` });
   await page.getByTestId('save-scene').click();

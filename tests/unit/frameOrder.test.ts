@@ -3,7 +3,17 @@ import { supersedes } from '../../lib/frameOrder';
 import type { FrameMeta, FrameQuality } from '../../lib/protocol';
 
 const frame = (version: number, quality: FrameQuality): FrameMeta => ({
-  roomId: 'r', version, quality, model: 'm', style: 's', renderMs: 1, width: 1, height: 1, mime: 'image/webp', bytes: 1, at: 0,
+  roomId: 'r',
+  version,
+  quality,
+  model: 'm',
+  style: 's',
+  renderMs: 1,
+  width: 1,
+  height: 1,
+  mime: 'image/webp',
+  bytes: 1,
+  at: 0,
 });
 
 describe('supersedes (which frame a client shows)', () => {

@@ -46,7 +46,11 @@ describe('label aliases', () => {
   });
 
   it('ignores broken aliases in hand-built sets instead of mapping them', () => {
-    const set: LabelSet = { ...base, labels: base.labels.map((l) => ({ ...l, color: [0, 0, 0] as [number, number, number] })), aliases: { sea: 'bush', x: 'nope', sky: 'sky-other' } };
+    const set: LabelSet = {
+      ...base,
+      labels: base.labels.map((l) => ({ ...l, color: [0, 0, 0] as [number, number, number] })),
+      aliases: { sea: 'bush', x: 'nope', sky: 'sky-other' },
+    };
     const ids = labelIds(set);
     expect(ids.get('sea')).toBe(154);
     expect(ids.has('x')).toBe(false);

@@ -12,7 +12,24 @@ describe('parseLabelSet', () => {
     expect(set.id).toBe('landscape');
     expect(set.background).toBe('sky');
     const names = set.labels.map((l) => l.name);
-    for (const n of ['sky', 'clouds', 'sea', 'river', 'mountain', 'hill', 'rock', 'snow', 'grass', 'tree', 'bush', 'flower', 'sand', 'dirt', 'road', 'fog']) {
+    for (const n of [
+      'sky',
+      'clouds',
+      'sea',
+      'river',
+      'mountain',
+      'hill',
+      'rock',
+      'snow',
+      'grass',
+      'tree',
+      'bush',
+      'flower',
+      'sand',
+      'dirt',
+      'road',
+      'fog',
+    ]) {
       expect(names).toContain(n);
     }
     const colors = new Set(set.labels.map((l) => l.color.join(',')));

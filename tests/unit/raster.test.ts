@@ -21,8 +21,12 @@ function fnv1a(bytes: Uint8Array): string {
 function reference(strokes: readonly Stroke[], W: number, H: number): Uint8Array {
   const map = new Uint8Array(W * H).fill(id(labels.background));
   const inside = (px: number, py: number, ax: number, ay: number, bx: number, by: number, r2: number) => {
-    const ex = bx - ax, ey = by - ay, L2 = ex * ex + ey * ey;
-    const dx = px - ax, dy = py - ay, dot = dx * ex + dy * ey;
+    const ex = bx - ax,
+      ey = by - ay,
+      L2 = ex * ex + ey * ey;
+    const dx = px - ax,
+      dy = py - ay,
+      dot = dx * ex + dy * ey;
     if (dot <= 0) return dx * dx + dy * dy <= r2;
     if (dot >= L2) return (px - bx) ** 2 + (py - by) ** 2 <= r2;
     const c = dx * ey - dy * ex;
@@ -41,8 +45,14 @@ function reference(strokes: readonly Stroke[], W: number, H: number): Uint8Array
       map[sy * W + sx] = v;
       while (q.length) {
         const i = q.pop()!;
-        const x = i % W, y = (i - x) / W;
-        for (const [nx, ny] of [[x - 1, y], [x + 1, y], [x, y - 1], [x, y + 1]]) {
+        const x = i % W,
+          y = (i - x) / W;
+        for (const [nx, ny] of [
+          [x - 1, y],
+          [x + 1, y],
+          [x, y - 1],
+          [x, y + 1],
+        ]) {
           if (nx >= 0 && ny >= 0 && nx < W && ny < H && map[ny * W + nx] === old) {
             map[ny * W + nx] = v;
             q.push(ny * W + nx);
@@ -50,13 +60,16 @@ function reference(strokes: readonly Stroke[], W: number, H: number): Uint8Array
         }
       }
     } else {
-      const p = s.points, r2 = (s.size / 2) * (s.size / 2);
+      const p = s.points,
+        r2 = (s.size / 2) * (s.size / 2);
       const segs: number[][] = [];
-      for (let i = 0; i + 3 < p.length; i += 2) if (p[i] !== p[i + 2] || p[i + 1] !== p[i + 3]) segs.push([p[i], p[i + 1], p[i + 2], p[i + 3]]);
+      for (let i = 0; i + 3 < p.length; i += 2)
+        if (p[i] !== p[i + 2] || p[i + 1] !== p[i + 3]) segs.push([p[i], p[i + 1], p[i + 2], p[i + 3]]);
       if (segs.length === 0) segs.push([p[0], p[1], p[0], p[1]]);
       for (let py = 0; py < H; py++)
         for (let px = 0; px < W; px++) {
-          const cx = ((px + 0.5) * 1024) / W, cy = ((py + 0.5) * 1024) / H;
+          const cx = ((px + 0.5) * 1024) / W,
+            cy = ((py + 0.5) * 1024) / H;
           if (segs.some(([ax, ay, bx, by]) => inside(cx, cy, ax, ay, bx, by, r2))) map[py * W + px] = v;
         }
     }
@@ -106,7 +119,10 @@ describe('rasterize: determinism', () => {
 
   it('matches the per-pixel reference implementation (64, 96x80)', () => {
     const s = scene();
-    for (const [w, h] of [[64, 64], [96, 80]]) {
+    for (const [w, h] of [
+      [64, 64],
+      [96, 80],
+    ]) {
       expect(firstDiff(rasterize(s, w, h, labels), reference(s, w, h))).toBe(-1);
     }
   });
@@ -123,7 +139,12 @@ describe('rasterize: determinism', () => {
     }
     s.push(brush('h', 'rock', 8, [0, 512, 1024, 512]), brush('v', 'sand', 8, [512, 0, 512, 1024]));
     s.push(brush('edge', 'snow', 64, [0, 0, 1024, 0, 1024, 1024, 0, 1024]));
-    for (const [w, h] of [[50, 70], [64, 64], [100, 100]]) expect(firstDiff(rasterize(s, w, h, labels), reference(s, w, h))).toBe(-1);
+    for (const [w, h] of [
+      [50, 70],
+      [64, 64],
+      [100, 100],
+    ])
+      expect(firstDiff(rasterize(s, w, h, labels), reference(s, w, h))).toBe(-1);
   });
 });
 
@@ -164,7 +185,9 @@ describe('rasterize: semantics', () => {
   it('fill with the region label is a no-op; fill seed is clamped', () => {
     const a = brush('a', 'grass', 300, [512, 512]);
     const base = rasterize([a], 64, 64, labels);
-    expect(firstDiff(rasterize([a, { id: 'f', tool: 'fill', label: 'grass', size: 0, points: [512, 512] }], 64, 64, labels), base)).toBe(-1);
+    expect(firstDiff(rasterize([a, { id: 'f', tool: 'fill', label: 'grass', size: 0, points: [512, 512] }], 64, 64, labels), base)).toBe(
+      -1,
+    );
     const m = rasterize([a, { id: 'f', tool: 'fill', label: 'sea', size: 0, points: [1024, 1024] }], 64, 64, labels);
     expect(m[64 * 64 - 1]).toBe(id('sea'));
     expect(at(m, 64, 512, 512)).toBe(id('grass'));
@@ -179,12 +202,21 @@ describe('rasterize: semantics', () => {
   });
 
   it('skips strokes with a label unknown to the label set', () => {
-    const s = [brush('a', 'grass', 300, [512, 512]), brush('b', 'wall-brick', 300, [512, 512]), { id: 'c', tool: 'clear' as const, label: 'nope', size: 0, points: [] }];
+    const s = [
+      brush('a', 'grass', 300, [512, 512]),
+      brush('b', 'wall-brick', 300, [512, 512]),
+      { id: 'c', tool: 'clear' as const, label: 'nope', size: 0, points: [] },
+    ];
     expect(firstDiff(rasterize(s, 32, 32, labels), rasterize([s[0]], 32, 32, labels))).toBe(-1);
   });
 
   it('erase paints its label; a single point is a disc; line is a capsule', () => {
-    const m = rasterize([brush('a', 'grass', 600, [512, 512]), { id: 'e', tool: 'erase', label: 'sky', size: 100, points: [512, 512] }], 64, 64, labels);
+    const m = rasterize(
+      [brush('a', 'grass', 600, [512, 512]), { id: 'e', tool: 'erase', label: 'sky', size: 100, points: [512, 512] }],
+      64,
+      64,
+      labels,
+    );
     expect(at(m, 64, 512, 512)).toBe(id('sky'));
     expect(at(m, 64, 512 + 100, 512)).toBe(id('grass'));
     const l = rasterize([{ id: 'l', tool: 'line', label: 'road', size: 64, points: [100, 512, 900, 512] }], 64, 64, labels);
