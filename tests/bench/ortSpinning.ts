@@ -33,12 +33,19 @@ async function measure(spinning: boolean) {
     await s.run(feeds);
     into.push(performance.now() - t);
   };
-  for (let i = 0; i < 5; i++) (await time(full, []), await time(draft, []));
+  for (let i = 0; i < 5; i++) {
+    await time(full, []);
+    await time(draft, []);
+  }
   const r = { fullAlone: [] as number[], draftAlone: [] as number[], fullAfterDraft: [] as number[], draftAfterFull: [] as number[] };
   const cpu = process.cpuUsage();
   for (let i = 0; i < 15; i++) await time(full, r.fullAlone);
   for (let i = 0; i < 15; i++) await time(draft, r.draftAlone);
-  for (let i = 0; i < 15; i++) (await time(full, r.fullAfterDraft), await time(draft, r.draftAfterFull), await time(draft, []));
+  for (let i = 0; i < 15; i++) {
+    await time(full, r.fullAfterDraft);
+    await time(draft, r.draftAfterFull);
+    await time(draft, []);
+  }
   const used = process.cpuUsage(cpu);
   await full.release();
   await draft.release();

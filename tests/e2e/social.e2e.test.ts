@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { createRoom } from '../helpers/server';
 import { browserSuite } from '../helpers/browserSuite';

@@ -28,7 +28,10 @@ export function modelImports(): Map<string, string[]> {
 /** The packages named on `apt-get install` lines of a CI script (options and redirections left out). */
 export function aptInstalled(script = fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8')): Set<string> {
   const packages = new Set<string>();
-  const commands = script.replace(/\\\n/g, ' ').split('\n').map((line) => line.replace(/#.*/, ''));
+  const commands = script
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.replace(/#.*/, ''));
   for (const command of commands) {
     for (const [, args] of command.matchAll(/apt-get\s+install\s+([^;&|]*)/g)) {
       for (const word of args.split(/\s+/)) {
