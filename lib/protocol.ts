@@ -10,11 +10,13 @@ export function isRoomId(value: unknown): value is string {
 /** Path of the Yjs websocket endpoint; the room id follows it (y-websocket appends `/<room>`). */
 export const YJS_PATH = '/yjs';
 
+/** The only shared type a room document has: the list of immutable stroke records. */
+export const STROKES_KEY = 'strokes';
+
 /** Close codes the sync server uses, so clients can tell a refusal from a network drop. */
 export const CLOSE_CODES = {
   invalidMessage: 4400,
   rateLimited: 4429,
-  roomFull: 4409,
   unknownRoom: 4404,
 } as const;
 

@@ -52,7 +52,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     store,
     async (roomId) => {
       const room = await rooms.find(roomId);
-      return (models.get(room?.modelId ?? '') ?? models.require(models.defaultId)).labelNames;
+      return models.forRoom(room).labelNames;
     },
     config.ROOM_IDLE_MS,
     log,
@@ -84,7 +84,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
   });
   const sync = new SyncServer(registry, rooms, log);
-  const realtime = createRealtime(server, rooms, log);
+  const realtime = createRealtime(server, rooms, identity, log);
   const styles = new RoomStyles(db);
   const render = new RenderService(
     { models, registry, rooms, styles, realtime, log },

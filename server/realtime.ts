@@ -2,6 +2,8 @@ import type { Server as HttpServer } from 'node:http';
 import { Server as SocketServer, type Socket } from 'socket.io';
 import { isRoomId } from '../lib/protocol';
 import type { RoomService } from './rooms/roomService';
+import { identifySockets } from './identity/socketIdentity';
+import type { Identity } from './identity/identity';
 import type { Logger } from './log';
 
 export interface RealtimeEvents {
@@ -14,7 +16,7 @@ export interface RealtimeEvents {
  * socket.io carries what is not document state: rendered frames, render status, votes. A client
  * joins one room's channel after the room is checked to exist.
  */
-export function createRealtime(http: HttpServer, rooms: RoomService, log: Logger) {
+export function createRealtime(http: HttpServer, rooms: RoomService, identity: Identity, log: Logger) {
   const io = new SocketServer(http, {
     // Frames are images: raise the 1 MB default.
     maxHttpBufferSize: 8e6,
@@ -22,6 +24,7 @@ export function createRealtime(http: HttpServer, rooms: RoomService, log: Logger
     destroyUpgrade: false,
     serveClient: false,
   });
+  identifySockets(io, identity);
   const listeners: RealtimeEvents[] = [];
 
   io.on('connection', (socket) => {

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import type { Stroke } from '@/lib/strokes';
-import { CLOSE_CODES, YJS_PATH, type PresenceState } from '@/lib/protocol';
+import { CLOSE_CODES, STROKES_KEY, YJS_PATH, type PresenceState } from '@/lib/protocol';
 import { parsePresence } from '@/lib/presence';
 
 export type SyncStatus = 'connecting' | 'connected' | 'disconnected';
@@ -31,7 +31,7 @@ export function useRoomSync(roomId: string) {
   const sync = useMemo<RoomSync | null>(() => {
     if (typeof window === 'undefined') return null;
     const doc = new Y.Doc();
-    const strokes = doc.getArray<Stroke>('strokes');
+    const strokes = doc.getArray<Stroke>(STROKES_KEY);
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${YJS_PATH}`;
     const provider = new WebsocketProvider(url, roomId, doc, { connect: false, maxBackoffTime: 4000 });
     // Each stroke is its own undo step; only this user's strokes are undone.

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { customAlphabet } from 'nanoid';
 import { z } from 'zod';
 import type { Db } from '../db';
-import type { ModelRegistry, ModelEntry } from '../models/modelRegistry';
+import type { ModelRegistry } from '../models/modelRegistry';
 import type { RoomService } from '../rooms/roomService';
 import type { RoomRegistry } from '../sync/roomRegistry';
 import type { RoomStyles } from '../styles/roomStyles';
@@ -13,9 +13,8 @@ import { HttpError } from '../http/json';
 import { rasterize } from '../../lib/raster';
 import { labelMapToRGBA } from '../../lib/labels';
 import type { Stroke } from '../../lib/strokes';
-import type { FrameMeta } from '../../lib/protocol';
+import { STROKES_KEY, type FrameMeta } from '../../lib/protocol';
 import type { PublicUser, SceneDetail, SceneList, SceneSummary } from '../../lib/social';
-import { STROKES_KEY } from '../sync/validateUpdate';
 
 const makeSceneId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 14);
 export const SCENE_ID = /^[0-9a-z]{14}$/;
@@ -76,14 +75,10 @@ export class Gallery {
     }
   }
 
-  private model(id: string): ModelEntry {
-    return this.deps.models.get(id) ?? this.deps.models.require(this.deps.models.defaultId);
-  }
-
   async save(roomId: string, userId: string, title: string): Promise<SceneSummary> {
     const record = await this.deps.rooms.find(roomId);
     if (!record) throw new HttpError(404, 'no such room');
-    const model = this.model(record.modelId);
+    const model = this.deps.models.forRoom(record);
     const room = await this.deps.registry.open(roomId);
     // Snapshot synchronously so state, strokes and version all describe the same moment.
     const state = Y.encodeStateAsUpdate(room.doc);
@@ -183,7 +178,7 @@ export class Gallery {
       select: { yjsState: true, modelId: true, styleId: true, styleName: true, styleZ: true },
     });
     if (!row) throw new HttpError(404, 'no such scene');
-    const model = this.model(row.modelId);
+    const model = this.deps.models.forRoom(row);
     const room = await this.deps.rooms.createFromState(model.id, new Uint8Array(row.yjsState));
     if (row.styleId && row.styleZ && row.styleZ.byteLength === model.zDim * 4) {
       const bytes = new Uint8Array(row.styleZ);

@@ -4,9 +4,9 @@ import { HttpError, readJson, sendJson } from '../http/json';
 import type { Identity } from '../identity/identity';
 import { isRoomId } from '../../lib/protocol';
 import { formatIssues } from '../../lib/labels';
-import { sendBytes } from '../styles/routes';
+import { sendBytes } from '../http/bytes';
 import { saveSceneBody, SCENE_ID, type Gallery } from './gallery';
-import { UserLimits } from '../identity/limits';
+import { UserLimits } from '../limits/userLimits';
 
 const listQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).default(1) });
 

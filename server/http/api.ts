@@ -55,7 +55,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
         if (!isRoomId(id)) throw new HttpError(400, 'malformed room id');
         const room = await deps.rooms.find(id);
         if (!room) throw new HttpError(404, 'no such room');
-        const model = deps.models.get(room.modelId) ?? deps.models.require(deps.models.defaultId);
+        const model = deps.models.forRoom(room);
         const body: RoomInfo = { id: room.id, createdAt: room.createdAt.toISOString(), model: modelInfo(model) };
         sendJson(res, 200, body);
       },

@@ -123,6 +123,11 @@ export class ModelRegistry {
     return model;
   }
 
+  /** The model a room renders with: its own, or the default when that one is no longer shipped. */
+  forRoom(room: { modelId: string } | null): ModelEntry {
+    return this.models.get(room?.modelId ?? '') ?? this.require(this.defaultId);
+  }
+
   list(): ModelEntry[] {
     return [...this.models.values()];
   }

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import type { ModelEntry } from '../models/modelRegistry';
-import { openSession, type SessionOptions } from './onnxSession';
+import { openSession, type SessionOptions } from '../models/onnxSession';
 import type { Logger } from '../log';
 import type { FrameQuality } from '../../lib/protocol';
 

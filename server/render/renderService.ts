@@ -89,7 +89,7 @@ export class RenderService {
     let state = this.states.get(roomId);
     if (!state) {
       const record = await this.deps.rooms.find(roomId);
-      const model = this.deps.models.get(record?.modelId ?? '') ?? this.deps.models.require(this.deps.models.defaultId);
+      const model = this.deps.models.forRoom(record);
       state = { model, rasterizer: new IncrementalRasterizer(model.size[0], model.size[1], model.labels), latest: null };
       this.states.set(roomId, state);
     }

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FrameQuality } from '../../lib/protocol';
 import type { ModelEntry } from '../models/modelRegistry';
-import type { SessionOptions } from './onnxSession';
+import type { SessionOptions } from '../models/onnxSession';
 import type { FromRenderThread, RenderThreadData, ToRenderThread } from './renderThreadProtocol';
 
 export interface RenderThreadOptions extends SessionOptions {

@@ -1,6 +1,6 @@
 import type { FrameQuality } from '../../lib/protocol';
 import type { ModelEntry } from '../models/modelRegistry';
-import type { SessionOptions } from './onnxSession';
+import type { SessionOptions } from '../models/onnxSession';
 
 /** What the render thread is started with (worker_threads' workerData). */
 export interface RenderThreadData {

@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { customAlphabet } from 'nanoid';
 import type { Db } from '../db';
 import { newStrokeId, type Stroke } from '../../lib/strokes';
-import { STROKES_KEY } from '../sync/validateUpdate';
+import { STROKES_KEY } from '../../lib/protocol';
 import { STARTER_SCENE } from './starterScene';
 
 // 16 characters from 64 symbols = 96 bits: unguessable room links.

@@ -1,7 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { ApiRoute } from '../http/api';
 import { HttpError, sendJson } from '../http/json';
+import { sendBytes } from '../http/bytes';
 import type { ModelRegistry } from '../models/modelRegistry';
 import type { RoomService } from '../rooms/roomService';
 import type { Identity } from '../identity/identity';
@@ -9,7 +10,7 @@ import { isRoomId } from '../../lib/protocol';
 import { formatIssues } from '../../lib/labels';
 import { presetInfo, type StyleCatalog } from './styleCatalog';
 import { StyleEncoder } from './styleEncoder';
-import { UserLimits } from '../identity/limits';
+import { UserLimits } from '../limits/userLimits';
 import type { Voting } from './voting';
 
 /** Largest accepted upload. */
@@ -25,11 +26,6 @@ const uploadQuery = z.object({
     .regex(/^[^\u0000-\u001f<>]+$/, { error: 'name contains characters that are not allowed' })
     .optional(),
 });
-
-export function sendBytes(res: ServerResponse, type: string, bytes: Buffer, cache = 'public, max-age=3600'): void {
-  res.writeHead(200, { 'content-type': type, 'content-length': bytes.length, 'cache-control': cache });
-  res.end(bytes);
-}
 
 /**
  * Reads a raw image body of at most `limit` bytes. An oversized body is drained rather than cut
@@ -79,7 +75,7 @@ export function styleRoutes(deps: {
     if (!isRoomId(roomId)) throw new HttpError(400, 'malformed room id');
     const room = await deps.rooms.find(roomId);
     if (!room) throw new HttpError(404, 'no such room');
-    return deps.models.get(room.modelId) ?? deps.models.require(deps.models.defaultId);
+    return deps.models.forRoom(room);
   };
   return [
     [

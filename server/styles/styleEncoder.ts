@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type * as ort from 'onnxruntime-node';
 import type { ModelEntry } from '../models/modelRegistry';
-import { openSession, type SessionOptions } from '../render/onnxSession';
+import { openSession, type SessionOptions } from '../models/onnxSession';
 import type { Logger } from '../log';
 import { HttpError } from '../http/json';
 

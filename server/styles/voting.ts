@@ -10,7 +10,7 @@ import type { Logger } from '../log';
 import type { RoomStyles } from './roomStyles';
 import type { StyleCatalog } from './styleCatalog';
 import { formatIssues } from '../../lib/labels';
-import { UserLimits } from '../identity/limits';
+import { UserLimits } from '../limits/userLimits';
 import { VOTE_EVENTS, type PublicUser, type VoteAck, type VoteRoundInfo, type VoteState } from '../../lib/social';
 
 const makeId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 16);
@@ -58,13 +58,7 @@ export class Voting {
     },
     private readonly options: VotingOptions,
   ) {
-    const { io } = deps.realtime;
-    // Who is this socket? The signed identity cookie comes with the handshake.
-    io.use((socket, next) => {
-      socket.data.userId = deps.identity.userIdOf(socket.request);
-      next();
-    });
-    io.on('connection', (socket) => this.attach(socket));
+    deps.realtime.io.on('connection', (socket) => this.attach(socket));
     deps.realtime.listen({
       onJoin: (roomId) => void this.onPresence(roomId),
       onLeave: (roomId) => void this.onPresence(roomId),
@@ -139,7 +133,7 @@ export class Voting {
 
   private async modelOf(roomId: string): Promise<ModelEntry> {
     const room = await this.deps.rooms.find(roomId);
-    return this.deps.models.get(room?.modelId ?? '') ?? this.deps.models.require(this.deps.models.defaultId);
+    return this.deps.models.forRoom(room);
   }
 
   /** Distinct identified people connected to the room's channel (at least 1). */

@@ -4,11 +4,11 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES } from '../../lib/protocol';
+import { CLOSE_CODES, STROKES_KEY } from '../../lib/protocol';
 import { docVersion } from '../../lib/docVersion';
 import type { Stroke } from '../../lib/strokes';
-import { checkUpdate, STROKES_KEY } from './validateUpdate';
-import { TokenBucket } from './rateLimit';
+import { checkUpdate } from './validateUpdate';
+import { TokenBucket } from '../limits/tokenBucket';
 import type { Logger } from '../log';
 
 // y-websocket's message types (the first varUint of every frame).

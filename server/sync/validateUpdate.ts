@@ -1,8 +1,6 @@
 import * as Y from 'yjs';
 import { checkStroke, STROKE_LIMITS } from '../../lib/strokes';
-
-/** The only shared type a room document has: the list of immutable stroke records. */
-export const STROKES_KEY = 'strokes';
+import { STROKES_KEY } from '../../lib/protocol';
 
 export type UpdateCheck = { ok: true; newStrokes: number } | { ok: false; error: string };
 

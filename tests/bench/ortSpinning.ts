@@ -1,5 +1,5 @@
 /**
- * Why server/render/onnxSession.ts turns intra-op spinning off: the full and draft generators
+ * Why server/models/onnxSession.ts turns intra-op spinning off: the full and draft generators
  * timed alone and alternating (full, draft, draft, as the scheduler does under load), with
  * onnxruntime's default spinning thread pools and without. Prints medians and process CPU time.
  * Each measurement runs in its own process (pools of released sessions linger). Run:

@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
 import type { Stroke } from '../../lib/strokes';
-import { YJS_PATH } from '../../lib/protocol';
+import { STROKES_KEY, YJS_PATH } from '../../lib/protocol';
 
 export interface YClient {
   doc: Y.Doc;
@@ -26,7 +26,7 @@ export function connect(wsUrl: string, roomId: string, options: { reconnect?: bo
   });
   return {
     doc,
-    strokes: doc.getArray<Stroke>('strokes'),
+    strokes: doc.getArray<Stroke>(STROKES_KEY),
     provider,
     closes,
     destroy() {

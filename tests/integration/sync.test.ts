@@ -5,7 +5,7 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { createRoom, startServer, type TestServer } from '../helpers/server';
 import { connect, stroke, synced, waitFor, type YClient } from '../helpers/yclient';
-import { CLOSE_CODES, YJS_PATH } from '../../lib/protocol';
+import { CLOSE_CODES, STROKES_KEY, YJS_PATH } from '../../lib/protocol';
 
 /** Opens a raw websocket to a room and resolves with how the server closed it. */
 function rawClose(server: TestServer, roomId: string, send: (ws: WebSocket) => void): Promise<{ code: number; reason: string }> {
@@ -75,7 +75,7 @@ describe('co-painting rooms over the real server', () => {
     expect(garbage.reason).toMatch(/malformed/);
 
     const bad = new Y.Doc();
-    bad.getArray('strokes').push([{ ...stroke('lava') }]);
+    bad.getArray(STROKES_KEY).push([{ ...stroke('lava') }]);
     const unknownLabel = await rawClose(server, room, (ws) => ws.send(updateMessage(Y.encodeStateAsUpdate(bad))));
     expect(unknownLabel.code).toBe(CLOSE_CODES.invalidMessage);
     expect(unknownLabel.reason).toMatch(/label/);
@@ -87,14 +87,14 @@ describe('co-painting rooms over the real server', () => {
 
     const huge = new Y.Doc();
     const points = Array.from({ length: 4200 }, (_, i) => i % 1000);
-    huge.getArray('strokes').push([{ ...stroke('sea'), points }]);
+    huge.getArray(STROKES_KEY).push([{ ...stroke('sea'), points }]);
     const tooMany = await rawClose(server, room, (ws) => ws.send(updateMessage(Y.encodeStateAsUpdate(huge))));
     expect(tooMany.code).toBe(CLOSE_CODES.invalidMessage);
     expect(tooMany.reason).toMatch(/points/);
 
     const big = new Y.Doc();
     big
-      .getArray('strokes')
+      .getArray(STROKES_KEY)
       .push(Array.from({ length: 400 }, () => ({ ...stroke('sea'), points: Array.from({ length: 400 }, (_, i) => (i * 7) % 1000) })));
     const oversized = await rawClose(server, room, (ws) => ws.send(updateMessage(Y.encodeStateAsUpdate(big))));
     expect(oversized.code).toBe(1009); // ws refuses frames over maxPayload before they are parsed

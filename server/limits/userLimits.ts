@@ -1,4 +1,4 @@
-import { TokenBucket } from '../sync/rateLimit';
+import { TokenBucket } from './tokenBucket';
 
 /**
  * Per-user token buckets for actions that write to the database (uploads, saves, proposals), so
