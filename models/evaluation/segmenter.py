@@ -128,6 +128,9 @@ class ScenePool:
         self.lab, self.img, self.oldest, self.next_seed = s['lab'], s['img'], s['oldest'], s['next_seed']
 
 
+_CHECK_SET = {}
+
+
 @torch.no_grad()
 def check_miou(net, n=64, size=256, batch=8, device='cpu'):
     """mIoU of the segmenter on real images of the check range (its own ceiling, tracked in training)."""
@@ -135,8 +138,11 @@ def check_miou(net, n=64, size=256, batch=8, device='cpu'):
     was_training = net.training
     net.eval()
     conf = Confusion()
-    for i in range(0, n, batch):
-        lab, img, _ = make_batch(CHECK_SEED0 + i, min(batch, n - i), size, size, device=device)
+    key = (n, size, batch, str(device))
+    if key not in _CHECK_SET:  # scenes are expensive to draw: once per process
+        _CHECK_SET[key] = [make_batch(CHECK_SEED0 + i, min(batch, n - i), size, size, device=device)[:2]
+                           for i in range(0, n, batch)]
+    for lab, img in _CHECK_SET[key]:
         conf.add(net(img).argmax(1), lab)
     net.train(was_training)
     return conf.scores()
@@ -149,8 +155,12 @@ def class_weights(pool):
     return (w / w.mean()).float()
 
 
-def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=print, depth=5, crop=128,
-          run=None, total_minutes=0, pool_size=768, fresh=2, lr=2e-3, ckpt_minutes=5, check_minutes=10):
+def _log(msg):
+    print(msg, flush=True)
+
+
+def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_log, depth=5, crop=128,
+          run=None, total_minutes=0, pool_size=768, fresh=1, lr=2e-3, ckpt_minutes=5, check_minutes=10):
     """Train (resuming from run/ckpt.pt when it exists) for `minutes` of this invocation."""
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     crop = min(crop, size)

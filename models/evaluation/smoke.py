@@ -66,17 +66,21 @@ def main():
         params = [json.load(open(os.path.join(r, 'config.json')))['params'] for r in runs]
         check(max(params) / min(params) < 1.35, f'baselines sized to the SPADE parameter count {params}')
         out = os.path.join(tmp, 'eval')
-        rows, ceiling, preview = evaluate.main(runs + ['--n', '4', '--size', '32', '--batch', '2', '--segmenter', seg_path,
-                                                       '--preview', runs[0], '--out', out])
-        check(len(rows) == 3 and all(0 <= r['layouts']['miou'] <= 1 and 0 <= r['layouts']['acc'] <= 1 for r in rows),
+        rows, ceiling = evaluate.main(['floor:palette', 'floor:classmean'] + runs + runs[:1] + [
+            '--names', 'palette', 'class mean', 'spade', 'concat', 'pix2pixhd', 'spade', '--n', '4', '--n-style', '2',
+            '--size', '32', '--batch', '2', '--preset-n', '2', '--segmenter', seg_path, '--out', out, '--cache', os.path.join(tmp, 'cache')])
+        check(len(rows) == 6 and all(0 <= r['layouts']['miou'] <= 1 and 0 <= r['layouts']['acc'] <= 1 for r in rows),
               'mIoU and accuracy per model in [0, 1]')
         check(all(r['sfd'] >= 0 for r in rows) and ceiling['sfd'] >= 0, 'Frechet distances are non-negative')
-        check(preview is not None and preview['psnr_mean'] > 0, 'preview PSNR computed')
+        check(all(r['texture_error'] >= 0 for r in rows), 'texture error per model')
+        check(rows[0]['texture_error'] > 1, f"a flat palette fill has almost no texture (error {rows[0]['texture_error']:.2f})")
+        check(rows[0]['recon_psnr'] is None and rows[2]['recon_psnr'] > 0, 'G(E(x)) PSNR for models with an encoder only')
+        check(set(rows[2]['styles']) == {p[0] for p in evaluate.PRESETS}, 'every preset scored for brightness')
         names = sorted(os.listdir(out))
-        check(names == ['results.json', 'results.md', 'worst_concat.png', 'worst_pix2pixhd.png', 'worst_spade.png'],
-              f'report files written {names}')
+        check('results.md' in names and 'worst_palette.png' in names and 'worst_spade.png' in names, f'report files written {names}')
         md = open(os.path.join(out, 'results.md')).read()
-        check('real images (ceiling)' in md and '| sky |' in md, 'markdown table has the ceiling and per-class rows')
+        check('real images (ceiling)' in md and '| sky |' in md and '| spade | 2 |' in md,
+              'markdown table has the ceiling, per-class rows and seeds grouped by name')
     print(f'evaluation smoke passed in {time.time() - t0:.1f} s')
 
 

@@ -39,6 +39,30 @@ PRESETS = [  # id, name, forced style (unforced parts stay random)
 GRID_STYLES = ['summer_noon', 'golden_hour', 'autumn', 'winter', 'night', 'misty']
 
 
+_STYLE_IMAGES = {}
+
+
+@torch.no_grad()
+def preset_codes(E, n=24, size=256):
+    """{preset id: z [1, Z]}: the encoder's mean mu over n procedural images of that style
+    (drawn at `size`, resized to the encoder's 256; drawn once per process)."""
+    zs = {}
+    for i, (pid, _, style) in enumerate(PRESETS):
+        key = (pid, n, size)
+        if key not in _STYLE_IMAGES:
+            _STYLE_IMAGES[key] = torch.cat([make_batch(90_000 + 100 * i + k, min(8, n - k), size, size, style=style)[1]
+                                            for k in range(0, n, 8)])
+        img = _STYLE_IMAGES[key]
+        if size != 256:
+            img = F.interpolate(img, size=(256, 256), mode='bilinear', align_corners=False)
+        mus = E(img)[0]
+        # the mean of many codes shrinks towards the prior mean (a generic style); keep its
+        # direction but give it the typical length of a single image's code
+        z = mus.mean(0, keepdim=True)
+        zs[pid] = z * (mus.norm(dim=1).mean() / z.norm())
+    return zs
+
+
 def seg_of(lab):
     return F.one_hot(lab, NUM_CLASSES).permute(0, 3, 1, 2).float()
 
@@ -85,19 +109,11 @@ def main():
     os.makedirs(os.path.join(a.out, 'samples'), exist_ok=True)
     fx = {n: load_fixture(n) for n in FIXTURES}
     thumb_lab = fx['lake_mountains'][None]
-    presets, zs = [], {}
+    presets = []
     with torch.no_grad():
-        for i, (pid, name, style) in enumerate(PRESETS):
-            mus = []
-            for k in range(0, a.n, 8):
-                _, img, _ = make_batch(90_000 + 100 * i + k, 8, 256, 256, style=style)
-                mus.append(E(img)[0])
-            mus = torch.cat(mus)
-            # the mean of many codes shrinks towards the prior mean (a generic style); keep its
-            # direction but give it the typical length of a single image's code
-            z = mus.mean(0, keepdim=True)
-            z = z * (mus.norm(dim=1).mean() / z.norm())
-            zs[pid] = z
+        zs = preset_codes(E, a.n)
+        for pid, name, _ in PRESETS:
+            z = zs[pid]
             if a.preview_only:
                 continue
             out = G(seg_of(thumb_lab), z)
