@@ -14,6 +14,7 @@ export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
   torch: 'python3-torch',
   numpy: 'python3-numpy',
   PIL: 'python3-pil',
+  onnx: 'python3-onnx',
 };
 
 /** Third-party modules imported anywhere under models/ (any scope), each with its importers. */
