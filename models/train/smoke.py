@@ -16,6 +16,7 @@ import common  # noqa: E402,F401
 from data import make_batch, NUM_CLASSES, NAMES  # noqa: E402
 import train  # noqa: E402
 import distill  # noqa: E402
+import training_state  # noqa: E402
 
 sys.path.insert(0, os.path.join(common.ROOT, 'models', 'export'))
 from load import load_run  # noqa: E402
@@ -50,6 +51,18 @@ def main():
         s2 = train.main(tiny + ['--max-steps', '1'])
         check(s2['step'] == 3, 'resume continues from the checkpoint')
         check(os.path.exists(os.path.join(tmp, 'tiny', 'samples', 'latest.png')), 'sample grid written')
+        state, card = os.path.join(tmp, 'state'), os.path.join(tmp, 'CARD.md')
+        with open(card, 'w') as f:
+            f.write('# card\n<!-- ledger:start -->\n<!-- ledger:end -->\nafter\n')
+        stated = tiny[:3] + ['tiny_a'] + tiny[4:] + ['--state', state, '--card', card]
+        train.main(stated + ['--max-steps', '2'])
+        s3 = train.main(tiny[:3] + ['tiny_b'] + tiny[4:] + ['--state', state, '--card', card, '--max-steps', '1'])
+        check(s3['step'] == 3 and s3['images'] == 6, 'a new run continues from the committed state')
+        ledger = training_state.read_ledger(state)
+        check([r['steps'] for r in ledger] == [2, 1] and all(r['hardware'] for r in ledger), 'ledger: one row per run')
+        text = open(card).read()
+        check('| **total** | | **3** | **6** |' in text and text.endswith('after\n'), 'ledger written into the card')
+        check(not os.path.exists(state + '.old'), 'one copy of the state kept')
         distill.main(['--teacher', os.path.join(tmp, 'tiny'), '--runs', tmp, '--name', 'student', '--ngf', '4',
                       '--nhidden', '8', '--size', '32', '--batch', '2', '--pool', '8', '--warm', '2',
                       '--max-steps', '2', '--new-per-step', '1'])

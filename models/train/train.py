@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402  (also puts the repo root on sys.path)
+import training_state  # noqa: E402
 from common import build_models, build_generator, count_params, match_width, save_sharded, load_sharded, prefixed, unprefixed, grid, to_png, loss_plot  # noqa: E402
 from data import make_batch, colorize, NUM_CLASSES  # noqa: E402
 from models.spade.generator import one_hot  # noqa: E402
@@ -65,6 +66,9 @@ def get_args(argv=None):
     p.add_argument('--device', default='auto')
     p.add_argument('--amp', type=int, default=1, help='mixed precision on CUDA (0 = fp32)')
     p.add_argument('--quiet', action='store_true')
+    p.add_argument('--state', default='', help='committed training state (models/<model>/training): a run '
+                   'without its own checkpoint starts from it, and every checkpoint refreshes it with the ledger')
+    p.add_argument('--card', default='', help='model card whose ledger section is rewritten with --state')
     return p.parse_args(argv)
 
 
@@ -142,6 +146,15 @@ def main(argv=None):
             opt_D.load_state_dict(_opt_from(s, 'optD.', s['meta_opt']['optD']))
         st.update({k: s[k] for k in ('step', 'images', 'train_seconds')})
         print(f"resumed {ckdir}: step {st['step']}, images {st['images']}, {st['train_seconds'] / 60:.1f} min", flush=True)
+    elif a.state and os.path.exists(os.path.join(a.state, 'index.json')):
+        s = training_state.load(a.state, dev)
+        if s['cfg'] != {k: cfg[k] for k in s['cfg']}:
+            raise SystemExit(f"{a.state} holds a {s['cfg']} model; this run asks for {cfg}")
+        for m, prefix in ((G, 'G.'), (E, 'E.'), (D, 'D.'), (G_ema, 'G_ema.')):
+            m.load_state_dict(unprefixed(s, prefix))
+        st.update({k: s[k] for k in ('step', 'images', 'train_seconds')})  # optimisers start fresh
+        print(f"started from the committed state {a.state}: step {st['step']}, images {st['images']}", flush=True)
+    ledger = training_state.Ledger(a.state, st, dev) if a.state else None
     total = a.total_minutes or a.max_minutes
     with open(os.path.join(run, 'config.json'), 'w') as f:
         json.dump({**cfg, 'args': vars(a)}, f, indent=1)
@@ -182,6 +195,8 @@ def main(argv=None):
             mo[name] = meta
         state['meta_opt'] = mo
         save_sharded(state, ckdir)
+        if ledger:
+            training_state.save(a.state, {'G.': G, 'E.': E, 'D.': D, 'G_ema.': G_ema}, st, cfg, ledger.close(st), a.card)
 
     def samples():
         with torch.no_grad():
