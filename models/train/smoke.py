@@ -54,7 +54,7 @@ def main():
         state, card = os.path.join(tmp, 'state'), os.path.join(tmp, 'CARD.md')
         with open(card, 'w') as f:
             f.write('# card\n<!-- ledger:start -->\n<!-- ledger:end -->\nafter\n')
-        stated = tiny[:3] + ['tiny_a'] + tiny[4:] + ['--state', state, '--card', card]
+        stated = tiny[:3] + ['tiny_a'] + tiny[4:] + ['--state', state, '--card', card, '--lambda-style', '1', '--kld-per-image', '1']
         train.main(stated + ['--max-steps', '2'])
         s3 = train.main(tiny[:3] + ['tiny_b'] + tiny[4:] + ['--state', state, '--card', card, '--max-steps', '1'])
         check(s3['step'] == 3 and s3['images'] == 6, 'a new run continues from the committed state')

@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402  (also puts the repo root on sys.path)
 import training_state  # noqa: E402
 from common import build_models, build_generator, count_params, match_width, save_sharded, load_sharded, prefixed, unprefixed, grid, to_png, loss_plot  # noqa: E402
-from data import make_batch, colorize, NUM_CLASSES  # noqa: E402
+from data import make_batch, colorize, NUM_CLASSES, TIMES, SEASONS  # noqa: E402
 from models.spade.generator import one_hot  # noqa: E402
 from models.spade.encoder import reparameterize  # noqa: E402
 from models.spade import loss as L  # noqa: E402
@@ -53,6 +53,12 @@ def get_args(argv=None):
     p.add_argument('--lambda-feat', type=float, default=10.0)
     p.add_argument('--lambda-l1', type=float, default=10.0, help='multiscale L1 (VGG replacement); 0 = off')
     p.add_argument('--lambda-kld', type=float, default=0.05)
+    p.add_argument('--kld-per-image', type=int, default=0,
+                   help='1: KL summed over dimensions, averaged over the batch (the official sum over the batch '
+                        'too makes its weight grow with the batch, pulling every code to the prior: one dusk style)')
+    p.add_argument('--lambda-style', type=float, default=0.0,
+                   help='weight of a linear probe on mu that must tell the time of day and season (the style '
+                        'labels the data generator returns): the code has to carry them')
     p.add_argument('--ema', type=float, default=0.999)
     p.add_argument('--pool', type=int, default=256, help='buffer of generated samples')
     p.add_argument('--fresh', type=int, default=1, help='new samples generated per step')
@@ -83,15 +89,17 @@ class Pool:
         self.n, self.size, self.dev, self.counter = n, size, device, seed * 1_000_003
         self.lab = torch.zeros(n, size, size, dtype=torch.long, device=device)
         self.img = torch.zeros(n, 3, size, size, device=device)
+        self.style = torch.zeros(n, 2, dtype=torch.long, device=device)  # time of day, season
         self.pos = 0
         for i in range(0, n, 16):
             self.refresh(min(16, n - i))
 
     def refresh(self, k):
-        lab, img, _ = make_batch(self.counter, k, self.size, self.size, device=self.dev)
+        lab, img, st = make_batch(self.counter, k, self.size, self.size, device=self.dev)
         self.counter += 1
-        idx = (torch.arange(k) + self.pos) % self.n
-        self.lab[idx.to(self.dev)], self.img[idx.to(self.dev)] = lab, img
+        idx = ((torch.arange(k) + self.pos) % self.n).to(self.dev)
+        self.lab[idx], self.img[idx] = lab, img
+        self.style[idx] = torch.stack([st['time'], st['season']], 1).to(self.dev)
         self.pos = (self.pos + k) % self.n
 
     def sample(self, b, g):
@@ -100,7 +108,7 @@ class Pool:
         flip = (torch.rand(b, generator=g) < 0.5).to(self.dev)  # mirror: scenes are symmetric
         lab = torch.where(flip.view(-1, 1, 1), lab.flip(-1), lab)
         img = torch.where(flip.view(-1, 1, 1, 1), img.flip(-1), img)
-        return lab, img
+        return lab, img, self.style[idx]
 
 
 def main(argv=None):
@@ -127,8 +135,10 @@ def main(argv=None):
         m.to(dev)
     G_ema.load_state_dict(G.state_dict())
     G_ema.eval().requires_grad_(False)
+    H = torch.nn.Linear(a.z_dim, len(TIMES) + len(SEASONS)).to(dev)  # the style probe (training only)
     # TTUR as the paper: G (and E) at lr/2, D at lr*2, beta1 0, beta2 0.9
-    opt_G = torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=a.lr / 2, betas=(0.0, 0.9))
+    opt_G = torch.optim.Adam(list(G.parameters()) + list(E.parameters()) + list(H.parameters()), lr=a.lr / 2,
+                             betas=(0.0, 0.9))
     opt_D = torch.optim.Adam(D.parameters(), lr=a.lr * 2, betas=(0.0, 0.9))
     # torch >= 2.3 has the device-generic scaler (torch.cuda.amp's is deprecated there)
     Scaler = (lambda: torch.amp.GradScaler('cuda', enabled=amp)) if hasattr(torch.amp, 'GradScaler') else \
@@ -141,7 +151,10 @@ def main(argv=None):
         E.load_state_dict(unprefixed(s, 'E.'))
         D.load_state_dict(unprefixed(s, 'D.'))
         G_ema.load_state_dict(unprefixed(s, 'G_ema.'))
-        if 'optG' in s['meta_opt']:
+        fresh_head = not any(isinstance(k, str) and k.startswith('H.') for k in s)
+        if not fresh_head:
+            H.load_state_dict(unprefixed(s, 'H.'))
+        if 'optG' in s['meta_opt'] and not fresh_head:  # an older checkpoint had no probe: optimisers fresh
             opt_G.load_state_dict(_opt_from(s, 'optG.', s['meta_opt']['optG']))
             opt_D.load_state_dict(_opt_from(s, 'optD.', s['meta_opt']['optD']))
         st.update({k: s[k] for k in ('step', 'images', 'train_seconds')})
@@ -150,8 +163,9 @@ def main(argv=None):
         s = training_state.load(a.state, dev)
         if s['cfg'] != {k: cfg[k] for k in s['cfg']}:
             raise SystemExit(f"{a.state} holds a {s['cfg']} model; this run asks for {cfg}")
-        for m, prefix in ((G, 'G.'), (E, 'E.'), (D, 'D.'), (G_ema, 'G_ema.')):
-            m.load_state_dict(unprefixed(s, prefix))
+        for m, prefix in ((G, 'G.'), (E, 'E.'), (D, 'D.'), (G_ema, 'G_ema.'), (H, 'H.')):
+            if prefix != 'H.' or any(isinstance(k, str) and k.startswith('H.') for k in s):
+                m.load_state_dict(unprefixed(s, prefix))
         st.update({k: s[k] for k in ('step', 'images', 'train_seconds')})  # optimisers start fresh
         print(f"started from the committed state {a.state}: step {st['step']}, images {st['images']}", flush=True)
     ledger = training_state.Ledger(a.state, st, dev) if a.state else None
@@ -188,6 +202,7 @@ def main(argv=None):
         state.update(prefixed(E.state_dict(), 'E.'))
         state.update(prefixed(D.state_dict(), 'D.'))
         state.update(prefixed(G_ema.state_dict(), 'G_ema.'))
+        state.update(prefixed(H.state_dict(), 'H.'))
         mo = {}
         for name, opt in (('optG', opt_G), ('optD', opt_D)):
             t, meta = _opt_to(opt, name + '.')
@@ -196,7 +211,8 @@ def main(argv=None):
         state['meta_opt'] = mo
         save_sharded(state, ckdir)
         if ledger:
-            training_state.save(a.state, {'G.': G, 'E.': E, 'D.': D, 'G_ema.': G_ema}, st, cfg, ledger.close(st), a.card)
+            training_state.save(a.state, {'G.': G, 'E.': E, 'D.': D, 'G_ema.': G_ema, 'H.': H}, st, cfg, ledger.close(st),
+                                a.card)
 
     def samples():
         with torch.no_grad():
@@ -210,7 +226,7 @@ def main(argv=None):
         im = grid(rows)
         to_png(im, os.path.join(run, 'samples', 'latest.png'))
         to_png(im, os.path.join(run, 'samples', f"step{st['step']:06d}.png"))
-        loss_plot(history, os.path.join(run, 'loss.png'), ['D', 'G_gan', 'G_feat', 'G_l1', 'KLD'])
+        loss_plot(history, os.path.join(run, 'loss.png'), ['D', 'G_gan', 'G_feat', 'G_l1', 'KLD', 'style'])
 
     t_start = time.time()
     last_ck = last_sample = time.time()
@@ -236,7 +252,7 @@ def main(argv=None):
             pg['lr'] = a.lr * 2 * mult
         b = a.batch_high if (size == a.size and a.batch_high) else a.batch
         pool.refresh(a.fresh)
-        lab, real = pool.sample(b, g)
+        lab, real, style = pool.sample(b, g)
         seg = one_hot(lab, NUM_CLASSES)
         with torch.autocast(dev.type, enabled=amp):
             mu, logvar = E(real)
@@ -260,7 +276,11 @@ def main(argv=None):
             l_feat = L.feature_matching(pred_fake, [[f.detach() for f in p] for p in pred_real])
             l_l1 = L.multiscale_l1(fake.float(), real) if a.lambda_l1 else torch.zeros((), device=dev)
             l_kld = L.kld(mu.float(), logvar.float())
-            loss_G = l_gan + a.lambda_feat * l_feat + a.lambda_l1 * l_l1 + a.lambda_kld * l_kld
+            logits = H(mu.float())
+            l_style = (F.cross_entropy(logits[:, :len(TIMES)], style[:, 0]) +
+                       F.cross_entropy(logits[:, len(TIMES):], style[:, 1])) if a.lambda_style else torch.zeros((), device=dev)
+            loss_G = (l_gan + a.lambda_feat * l_feat + a.lambda_l1 * l_l1 + a.lambda_style * l_style +
+                      a.lambda_kld * (l_kld / b if a.kld_per_image else l_kld))
         opt_G.zero_grad(set_to_none=True)
         scaler_G.scale(loss_G).backward()
         scaler_G.step(opt_G)
@@ -278,7 +298,7 @@ def main(argv=None):
         st['train_seconds'] += time.time() - t0
         rate_n += b
         rec = {'step': st['step'], 'images': st['images'], 'size': size, 'D': loss_D.item(), 'G_gan': l_gan.item(),
-               'G_feat': l_feat.item(), 'G_l1': l_l1.item(), 'KLD': l_kld.item() / b, 'lr_mult': mult,
+               'G_feat': l_feat.item(), 'G_l1': l_l1.item(), 'KLD': l_kld.item() / b, 'style': l_style.item(), 'lr_mult': mult,
                'min': round(st['train_seconds'] / 60, 2)}
         history.append(rec)
         logf.write(json.dumps(rec) + '\n')
