@@ -30,6 +30,12 @@ export interface ModelInfo {
   preview: { id: string; url: string; size: [number, number]; bytes: number } | null;
 }
 
+/** GET /api/models */
+export interface ModelList {
+  default: string;
+  models: ModelInfo[];
+}
+
 export interface RoomInfo {
   id: string;
   createdAt: string;
@@ -76,10 +82,3 @@ export interface FrameMeta {
 
 export type RenderStatus =
   { state: 'rendering'; version: number } | { state: 'idle'; version: number } | { state: 'unavailable'; reason: string };
-
-/** socket.io events the server emits to a room's channel. */
-export const SOCKET_EVENTS = {
-  join: 'join',
-  frame: 'frame',
-  renderStatus: 'render-status',
-} as const;

@@ -15,6 +15,19 @@ export interface StyleInfo {
   thumbnail: string | null;
 }
 
+/** GET /api/models/:id/presets: the model's presets with their z (previews render with it). */
+export interface PresetList {
+  model: string;
+  presets: Array<StyleInfo & { z: number[] }>;
+}
+
+/** GET /api/rooms/:id/styles: everything proposable in the room, and the vote state. */
+export interface RoomStyleList {
+  styles: StyleInfo[];
+  canUpload: boolean;
+  vote: VoteState;
+}
+
 export interface VoteCandidateInfo {
   id: string;
   style: StyleInfo;
@@ -48,17 +61,6 @@ export interface VoteState {
   open: VoteRoundInfo | null;
   history: VoteRoundInfo[];
 }
-
-export const VOTE_EVENTS = {
-  /** client -> server: { styleId }, ack VoteAck */
-  propose: 'style:propose',
-  /** client -> server: { roundId, candidateId }, ack VoteAck */
-  vote: 'style:vote',
-  /** client -> server: (), ack VoteState */
-  state: 'style:state',
-  /** server -> room: VoteState */
-  update: 'style:update',
-} as const;
 
 export type VoteAck = { ok: true; state: VoteState } | { error: string };
 

@@ -9,7 +9,8 @@ import { migrate, openDb } from './db';
 import { log } from './log';
 import { ModelRegistry } from './models/modelRegistry';
 import { RoomService } from './rooms/roomService';
-import { UpdateStore } from './sync/updateStore';
+import { PrismaUpdateStore } from './sync/updateStore';
+import { persistence } from './sync/persistence';
 import { RoomRegistry } from './sync/roomRegistry';
 import { SyncServer } from './sync/syncServer';
 import { createApi } from './http/api';
@@ -47,16 +48,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const identity = await Identity.open(db, config.SESSION_SECRET);
   const models = new ModelRegistry(config.MODELS_DIR, log);
   const rooms = new RoomService(db);
-  const store = new UpdateStore(db, config.PERSIST_FLUSH_MS);
-  const registry = new RoomRegistry(
-    store,
-    async (roomId) => {
-      const room = await rooms.find(roomId);
-      return models.forRoom(room).labelNames;
-    },
-    config.ROOM_IDLE_MS,
-    log,
-  );
+  const registry = new RoomRegistry(async (roomId) => models.forRoom(await rooms.find(roomId)), config.ROOM_IDLE_MS, log);
 
   const withUi = config.NO_UI === '0';
   const dev = config.NODE_ENV === 'development';
@@ -84,10 +76,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
   });
   const sync = new SyncServer(registry, rooms, log);
-  const realtime = createRealtime(server, rooms, identity, log);
-  const styles = new RoomStyles(db);
+  const realtime = createRealtime(server, { rooms, registry, identity, log });
+  const styles = new RoomStyles(db, registry);
   const render = new RenderService(
-    { models, registry, rooms, styles, realtime, log },
+    { models, registry, styles, channel: realtime.channel, log },
     {
       providers: config.RENDER_PROVIDERS.split(',')
         .map((p) => p.trim())
@@ -100,8 +92,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   );
   await render.start();
   const catalog = new StyleCatalog(db);
-  const voting = new Voting({ db, realtime, identity, catalog, styles, models, rooms, log }, { roundMs: config.VOTE_ROUND_MS });
+  const voting = new Voting(
+    { db, io: realtime.io, channel: realtime.channel, registry, identity, catalog, styles, models, rooms, log },
+    { roundMs: config.VOTE_ROUND_MS },
+  );
   await voting.start();
+  // Persistence first: a room's stored state is applied before the others' onLoad.
+  registry.use(persistence(new PrismaUpdateStore(db, config.PERSIST_FLUSH_MS)), render, voting);
   // Uploads are rare and small: one CPU session per model, sharing the machine with renders.
   const encoder = new StyleEncoder({ providers: ['cpu'], threads: Math.max(1, Math.min(2, config.RENDER_THREADS)) }, log);
   const gallery = new Gallery({
@@ -113,7 +110,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     catalog,
     identity,
     latestFrame: (id) => render.latestFrame(id),
-    isRendered: (id) => realtime.audience(id) > 0,
+    isRendered: (id) => realtime.channel.audience(id) > 0,
   });
   const api = createApi({
     rooms,

@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from 'react';
 import type { SceneList } from '@/lib/social';
+import { api } from '../lib/api';
 import { SceneCard } from './SceneCard';
 import { SiteHeader } from './SiteHeader';
 
@@ -11,12 +12,9 @@ export function GalleryView({ page }: { page: number }) {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    fetch(`/api/scenes?page=${page}`)
-      .then(async (res) => {
-        const body = (await res.json()) as SceneList & { error?: string };
-        if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
-        setList(body);
-      })
+    api
+      .scenes(page)
+      .then(setList)
       .catch((e: Error) => setError(e.message));
   }, [page]);
 

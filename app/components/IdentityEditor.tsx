@@ -1,7 +1,8 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
-import { IDENTITY_COLORS, updateMe, type Identity } from '../lib/identity';
+import { IDENTITY_COLORS, type Identity } from '../lib/identity';
+import { api } from '../lib/api';
 
 /** Name and colour others see on your cursor, votes and gallery credits (stored server-side). */
 export function IdentityEditor({ me, onChange }: { me: Identity; onChange: (me: Identity) => void }) {
@@ -29,7 +30,7 @@ export function IdentityEditor({ me, onChange }: { me: Identity; onChange: (me: 
   const save = async (patch: { name?: string; color?: string }) => {
     setError(null);
     try {
-      onChange(await updateMe(patch));
+      onChange(await api.updateMe(patch));
     } catch (e) {
       setError((e as Error).message);
     }

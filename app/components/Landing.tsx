@@ -3,8 +3,9 @@
 import { useEffect, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { isRoomId, type ModelInfo } from '@/lib/protocol';
-import type { SceneList, SceneSummary, StyleInfo } from '@/lib/social';
+import type { SceneSummary, StyleInfo } from '@/lib/social';
 import { recentRooms, type RecentRoom } from '../lib/identity';
+import { api } from '../lib/api';
 import { SceneCard } from './SceneCard';
 
 /** Accepts a full room link or a bare id. */
@@ -33,24 +34,24 @@ export function Landing() {
 
   useEffect(() => setRecent(recentRooms()), []);
   useEffect(() => {
-    fetch('/api/scenes?page=1')
-      .then((r) => (r.ok ? (r.json() as Promise<SceneList>) : null))
-      .then((list) => setScenes(list?.scenes.slice(0, 3) ?? []))
+    api
+      .scenes(1)
+      .then((list) => setScenes(list.scenes.slice(0, 3)))
       .catch(() => {});
   }, []);
   useEffect(() => {
     if (!modelId) return;
-    fetch(`/api/models/${encodeURIComponent(modelId)}/presets`)
-      .then((r) => (r.ok ? (r.json() as Promise<{ presets: StyleInfo[] }>) : null))
-      .then((body) => setPresets(body?.presets ?? []))
-      .catch(() => {});
+    api
+      .presets(modelId)
+      .then((body) => setPresets(body.presets))
+      .catch(() => setPresets([]));
   }, [modelId]);
   useEffect(() => {
     let live = true;
-    fetch('/api/models')
-      .then((r) => (r.ok ? (r.json() as Promise<{ default: string; models: ModelInfo[] }>) : null))
+    api
+      .models()
       .then((body) => {
-        if (!live || !body) return;
+        if (!live) return;
         setModels(body.models);
         setModelId(body.default);
       })
@@ -64,14 +65,8 @@ export function Landing() {
     setBusy(true);
     setError(null);
     try {
-      const res = await fetch('/api/rooms', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(modelId ? { starter, modelId } : { starter }),
-      });
-      const body = (await res.json()) as { id?: string; error?: string };
-      if (!res.ok || !body.id) throw new Error(body.error ?? `HTTP ${res.status}`);
-      router.push(`/r/${body.id}`);
+      const { id } = await api.createRoom(modelId ? { starter, modelId } : { starter });
+      router.push(`/r/${id}`);
     } catch (e) {
       setError(`Could not create a room: ${(e as Error).message}`);
       setBusy(false);

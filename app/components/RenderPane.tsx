@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useRef } from 'react';
-import type { ShownFrame } from '../hooks/useRenderFeed';
+import type { ShownFrame } from '../hooks/useRoomFeed';
 import type { PreviewFrame, PreviewState } from '../hooks/usePreview';
 import type { RenderStatus } from '@/lib/protocol';
 

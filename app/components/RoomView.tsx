@@ -3,7 +3,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { RoomInfo } from '@/lib/protocol';
 import { newStrokeId } from '@/lib/strokes';
-import { fetchMe, rememberRoom, type Identity } from '../lib/identity';
+import { rememberRoom, type Identity } from '../lib/identity';
+import { api } from '../lib/api';
 import { LOCAL_ORIGIN, usePeers, useRoomSync } from '../hooks/useRoomSync';
 import { PaintCanvas, type PaintTool } from './PaintCanvas';
 import { Palette, LABEL_KEYS } from './Palette';
@@ -11,7 +12,7 @@ import { Toolbar, TOOLS } from './Toolbar';
 import { PeopleList } from './PeopleList';
 import { RenderPane, VIEW_MODES, type ViewMode } from './RenderPane';
 import { usePreview } from '../hooks/usePreview';
-import { useRenderFeed } from '../hooks/useRenderFeed';
+import { useRoomFeed } from '../hooks/useRoomFeed';
 import { StylePanel } from './StylePanel';
 import { SaveScene } from './SaveScene';
 import { IdentityEditor } from './IdentityEditor';
@@ -29,14 +30,13 @@ export function RoomView({ roomId }: { roomId: string }) {
 
   useEffect(() => {
     // Strokes, presence and votes all carry this id: wait for it before opening the room.
-    fetchMe().then(setMe, (e: Error) => setLoadError(`Could not get your identity: ${e.message}`));
+    api.me().then(setMe, (e: Error) => setLoadError(`Could not get your identity: ${e.message}`));
   }, []);
 
   useEffect(() => {
-    fetch(`/api/rooms/${roomId}`)
-      .then(async (res) => {
-        const body = (await res.json()) as RoomInfo & { error?: string };
-        if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+    api
+      .room(roomId)
+      .then((body) => {
         setInfo(body);
         rememberRoom(roomId);
       })
@@ -74,8 +74,8 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
   const [undoState, setUndoState] = useState({ canUndo: false, canRedo: false });
   const [mapHash, setMapHash] = useState('');
   const [localVersion, setLocalVersion] = useState(0);
-  const render = useRenderFeed(info.id);
-  const preview = usePreview(info.model, sync?.strokes ?? null, sync?.doc ?? null, render.styleZ);
+  const feed = useRoomFeed(info.id);
+  const preview = usePreview(info.model, sync?.strokes ?? null, sync?.doc ?? null, feed.styleZ);
   const { setPeerDrawings } = preview;
   // Others' strokes in progress (presence) join the live preview.
   useEffect(() => setPeerDrawings(peers.map((p) => p.drawing)), [peers, setPeerDrawings]);
@@ -216,9 +216,9 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
               />
             )}
             <RenderPane
-              frame={render.frame}
-              status={render.status}
-              connected={render.connected}
+              frame={feed.frame}
+              status={feed.status}
+              connected={feed.connected}
               localVersion={localVersion}
               preview={preview}
               mode={viewMode}
@@ -231,7 +231,7 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
           </p>
         </main>
         <aside className="side right">
-          <StylePanel roomId={info.id} me={me} />
+          <StylePanel roomId={info.id} me={me} feed={feed} />
           <PeopleList me={identity} peers={peers} labels={labels} />
         </aside>
       </div>

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import type { SceneSummary } from '@/lib/social';
+import { api } from '../lib/api';
 
 /** "Save to gallery": snapshots the room (strokes, label map, latest render, style, credits). */
 export function SaveScene({ roomId }: { roomId: string }) {
@@ -27,14 +28,7 @@ export function SaveScene({ roomId }: { roomId: string }) {
     setBusy(true);
     setError(null);
     try {
-      const res = await fetch(`/api/rooms/${roomId}/scenes`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ title: title.trim() }),
-      });
-      const body = (await res.json()) as SceneSummary & { error?: string };
-      if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
-      setSaved(body);
+      setSaved(await api.saveScene(roomId, title.trim()));
       setTitle('');
     } catch (e) {
       setError((e as Error).message);

@@ -6,8 +6,8 @@ import type { LabelSet } from '@/lib/labels';
 import { labelMapToRGBA } from '@/lib/labels';
 import { IncrementalRasterizer } from '@/lib/raster';
 import type { Stroke } from '@/lib/strokes';
-import type { ModelInfo } from '@/lib/protocol';
 import type { SceneDetail } from '@/lib/social';
+import { api } from '../lib/api';
 import { SiteHeader } from './SiteHeader';
 import { timeAgo } from './SceneCard';
 
@@ -26,10 +26,9 @@ function Timelapse({ sceneId, labels, painters }: { sceneId: string; labels: Lab
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    fetch(`/api/scenes/${sceneId}/strokes`)
-      .then(async (res) => {
-        const body = (await res.json()) as { strokes?: Stroke[]; error?: string };
-        if (!res.ok || !body.strokes) throw new Error(body.error ?? `HTTP ${res.status}`);
+    api
+      .sceneStrokes(sceneId)
+      .then((body) => {
         setStrokes(body.strokes);
         setStep(body.strokes.length);
       })
@@ -132,11 +131,9 @@ export function SceneView({ id }: { id: string }) {
 
   useEffect(() => {
     (async () => {
-      const res = await fetch(`/api/scenes/${id}`);
-      const body = (await res.json()) as SceneDetail & { error?: string };
-      if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+      const body = await api.scene(id);
       setScene(body);
-      const models = (await (await fetch('/api/models')).json()) as { default: string; models: ModelInfo[] };
+      const models = await api.models();
       const model = models.models.find((m) => m.id === body.modelId) ?? models.models.find((m) => m.id === models.default);
       if (model) setLabels(model.labels);
     })().catch((e: Error) => setError(e.message));
@@ -146,10 +143,8 @@ export function SceneView({ id }: { id: string }) {
     setBusy('fork');
     setActionError(null);
     try {
-      const res = await fetch(`/api/scenes/${id}/fork`, { method: 'POST' });
-      const body = (await res.json()) as { roomId?: string; error?: string };
-      if (!res.ok || !body.roomId) throw new Error(body.error ?? `HTTP ${res.status}`);
-      router.push(`/r/${body.roomId}`);
+      const { roomId } = await api.forkScene(id);
+      router.push(`/r/${roomId}`);
     } catch (e) {
       setActionError(`Could not fork: ${(e as Error).message}`);
       setBusy(null);
@@ -160,11 +155,13 @@ export function SceneView({ id }: { id: string }) {
     if (!confirm('Delete this scene from the gallery? This cannot be undone.')) return;
     setBusy('delete');
     setActionError(null);
-    const res = await fetch(`/api/scenes/${id}`, { method: 'DELETE' });
-    if (res.ok) return router.push('/gallery');
-    const body = (await res.json().catch(() => ({}))) as { error?: string };
-    setActionError(`Could not delete: ${body.error ?? `HTTP ${res.status}`}`);
-    setBusy(null);
+    try {
+      await api.deleteScene(id);
+      router.push('/gallery');
+    } catch (e) {
+      setActionError(`Could not delete: ${(e as Error).message}`);
+      setBusy(null);
+    }
   }, [id, router]);
 
   if (error) {

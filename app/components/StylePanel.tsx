@@ -1,49 +1,12 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { io, type Socket } from 'socket.io-client';
-import { SOCKET_EVENTS } from '@/lib/protocol';
-import { VOTE_EVENTS, type PublicUser, type StyleInfo, type VoteAck, type VoteRoundInfo, type VoteState } from '@/lib/social';
+import type { PublicUser, StyleInfo, VoteRoundInfo } from '@/lib/social';
+import { EVENTS } from '@/lib/events';
+import type { RoomFeed, VoteAction } from '../hooks/useRoomFeed';
+import { api } from '../lib/api';
 
 const MAX_UPLOAD = 5 * 1024 * 1024;
-
-/** The room's vote state over its own socket.io connection (the server owns the tally). */
-function useVotes(roomId: string) {
-  const [state, setState] = useState<VoteState | null>(null);
-  const [connected, setConnected] = useState(false);
-  const socketRef = useRef<Socket | null>(null);
-
-  useEffect(() => {
-    const socket = io({ transports: ['websocket'] });
-    socketRef.current = socket;
-    socket.on('connect', () => {
-      setConnected(true);
-      socket.emit(SOCKET_EVENTS.join, roomId, () => undefined);
-    });
-    socket.on('disconnect', () => setConnected(false));
-    socket.on(VOTE_EVENTS.update, (s: VoteState) => setState(s));
-    return () => {
-      socket.disconnect();
-      socketRef.current = null;
-    };
-  }, [roomId]);
-
-  const send = useCallback(
-    (event: string, payload: unknown) =>
-      new Promise<VoteAck>((resolve) => {
-        const socket = socketRef.current;
-        if (!socket?.connected) return resolve({ error: 'not connected; retrying' });
-        socket.timeout(10_000).emit(event, payload, (err: Error | null, ack: VoteAck) => {
-          if (err) return resolve({ error: 'the server did not answer' });
-          if ('state' in ack) setState(ack.state);
-          resolve(ack);
-        });
-      }),
-    [],
-  );
-
-  return { state, connected, send };
-}
 
 function useNow(active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
@@ -85,11 +48,18 @@ function ago(iso: string, now: number): string {
 
 /**
  * The room's style: what it renders with now, the open vote (candidates, tally, countdown),
- * proposing a preset or an uploaded picture, and past rounds. `onStyle` hands the current z to
- * whoever renders previews.
+ * proposing a preset or an uploaded picture, and past rounds, over the room page's feed.
  */
-export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: PublicUser; onStyle?: (style: StyleInfo, z: number[]) => void }) {
-  const { state, connected, send } = useVotes(roomId);
+export function StylePanel({
+  roomId,
+  me,
+  feed,
+}: {
+  roomId: string;
+  me: PublicUser;
+  feed: Pick<RoomFeed, 'votes' | 'connected' | 'sendVote'>;
+}) {
+  const { votes: state, connected, sendVote } = feed;
   const [styles, setStyles] = useState<StyleInfo[]>([]);
   // Models without a style encoder (e.g. some official checkpoints) offer presets only.
   const [canUpload, setCanUpload] = useState(true);
@@ -100,9 +70,9 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
   const now = useNow(Boolean(state?.open));
 
   const loadStyles = useCallback(async () => {
-    const res = await fetch(`/api/rooms/${roomId}/styles`);
-    if (!res.ok) return;
-    const body = (await res.json()) as { styles: StyleInfo[]; canUpload: boolean };
+    // The list is an extra: the panel keeps the one it has when it cannot be fetched.
+    const body = await api.roomStyles(roomId).catch(() => null);
+    if (!body) return;
     setStyles(body.styles);
     setCanUpload(body.canUpload);
   }, [roomId]);
@@ -115,25 +85,17 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
     if (ids.some((id) => !styles.some((s) => s.id === id))) void loadStyles();
   }, [state, styles, loadStyles]);
 
-  const currentId = state?.current.id;
-  const currentZ = state?.currentZ;
-  useEffect(() => {
-    if (state && onStyle) onStyle(state.current, state.currentZ);
-    // only when the style itself changes
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [currentId, currentZ?.length]);
-
-  const act = async (key: string, event: string, payload: unknown) => {
+  const act = async (key: string, action: VoteAction) => {
     setBusy(key);
     setError(null);
-    const ack = await send(event, payload);
+    const ack = await sendVote(action);
     if ('error' in ack) setError(ack.error);
     setBusy(null);
     return ack;
   };
 
   const propose = async (styleId: string) => {
-    const ack = await act(`propose:${styleId}`, VOTE_EVENTS.propose, { styleId });
+    const ack = await act(`propose:${styleId}`, { event: EVENTS.propose, payload: { styleId } });
     if (!('error' in ack)) setPicking(false);
   };
 
@@ -148,15 +110,9 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
           .replace(/\.[^.]+$/, '')
           .replace(/[\u0000-\u001f<>]/g, '')
           .slice(0, 40) || 'My photo';
-      const res = await fetch(`/api/rooms/${roomId}/styles/upload?name=${encodeURIComponent(name)}`, {
-        method: 'POST',
-        headers: { 'content-type': f.type },
-        body: f,
-      });
-      const body = (await res.json()) as { style?: StyleInfo; error?: string };
-      if (!res.ok || !body.style) throw new Error(body.error ?? `HTTP ${res.status}`);
+      const { style } = await api.uploadStyle(roomId, name, f);
       await loadStyles();
-      await propose(body.style.id);
+      await propose(style.id);
     } catch (e) {
       setError(`Upload failed: ${(e as Error).message}`);
     } finally {
@@ -226,7 +182,7 @@ export function StylePanel({ roomId, me, onStyle }: { roomId: string; me: Public
                       className="secondary small-button vote-button"
                       disabled={Boolean(myVote) || busy !== null}
                       title={myVote ? 'You already voted in this round' : `Vote for ${c.style.name}`}
-                      onClick={() => void act(`vote:${c.id}`, VOTE_EVENTS.vote, { roundId: open.id, candidateId: c.id })}
+                      onClick={() => void act(`vote:${c.id}`, { event: EVENTS.vote, payload: { roundId: open.id, candidateId: c.id } })}
                       data-testid="vote"
                     >
                       Vote

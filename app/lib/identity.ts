@@ -20,23 +20,6 @@ export const IDENTITY_COLORS = [
   '#ff66c4',
 ];
 
-async function meRequest(init?: RequestInit): Promise<Identity> {
-  const res = await fetch('/api/me', { credentials: 'same-origin', ...init });
-  const body = (await res.json()) as Identity & { error?: string };
-  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
-  return body;
-}
-
-/** This browser's identity; the server issues the cookie on first contact. */
-export function fetchMe(): Promise<Identity> {
-  return meRequest();
-}
-
-/** Changes the display name and/or colour; the server validates and answers the stored values. */
-export function updateMe(patch: { name?: string; color?: string }): Promise<Identity> {
-  return meRequest({ method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
-}
-
 const RECENT_KEY = 'spade-canvas:recent-rooms';
 
 export interface RecentRoom {

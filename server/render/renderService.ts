@@ -1,22 +1,24 @@
-import type { Socket } from 'socket.io';
 import { IncrementalRasterizer } from '../../lib/raster';
-import { SOCKET_EVENTS, type FrameMeta, type FrameQuality, type RenderStatus } from '../../lib/protocol';
+import type { FrameMeta, FrameQuality, RenderStatus } from '../../lib/protocol';
+import { EVENTS } from '../../lib/events';
 import { supersedes } from '../../lib/frameOrder';
-import type { ModelEntry, ModelRegistry } from '../models/modelRegistry';
+import type { ModelRegistry } from '../models/modelRegistry';
 import type { RoomRegistry } from '../sync/roomRegistry';
-import type { RoomService } from '../rooms/roomService';
+import type { Room, RoomSession } from '../sync/room';
+import { RoomStateKey, type RoomExtension } from '../sync/roomExtension';
 import type { RoomStyles } from '../styles/roomStyles';
-import type { Realtime } from '../realtime';
+import type { RoomChannel } from '../realtime';
 import type { Logger } from '../log';
 import { RenderThread, type RenderThreadOptions } from './renderThread';
 import { encodeFrame, FRAME_MIME, type FrameFormat } from './encode';
 import { RenderScheduler } from './scheduler';
 
 interface RoomRenderState {
-  model: ModelEntry;
   rasterizer: IncrementalRasterizer;
   latest: { meta: FrameMeta; bytes: Buffer } | null;
 }
+
+const RENDER_STATE = new RoomStateKey<RoomRenderState>('render');
 
 export interface RenderServiceOptions extends RenderThreadOptions {
   concurrency: number;
@@ -28,38 +30,44 @@ export interface RenderServiceOptions extends RenderThreadOptions {
  * encoded frame -> everyone in the room over socket.io. Latest state wins (RenderScheduler);
  * a client that joins gets the latest frame at once.
  */
-export class RenderService {
+export class RenderService implements RoomExtension {
   private readonly generators = new Map<string, RenderThread>();
   private readonly unavailable = new Map<string, string>();
-  private readonly states = new Map<string, RoomRenderState>();
   readonly scheduler: RenderScheduler;
 
   constructor(
     private readonly deps: {
       models: ModelRegistry;
       registry: RoomRegistry;
-      rooms: RoomService;
       styles: RoomStyles;
-      realtime: Realtime;
+      channel: RoomChannel;
       log: Logger;
     },
     private readonly options: RenderServiceOptions,
   ) {
     this.scheduler = new RenderScheduler({
       concurrency: options.concurrency,
-      isWatched: (roomId) => deps.realtime.audience(roomId) > 0,
+      isWatched: (roomId) => deps.channel.audience(roomId) > 0,
       render: (roomId, quality) => this.render(roomId, quality),
       onError: (roomId, error) => deps.log.error({ err: error, room: roomId }, 'render failed'),
     });
-    deps.registry.listen({
-      onRoomChange: (room) => this.scheduler.markDirty(room.id),
-      onRoomUnloaded: (roomId) => {
-        this.states.delete(roomId);
-        this.scheduler.forget(roomId);
-      },
-    });
     deps.styles.onChange((roomId) => this.scheduler.markDirty(roomId));
-    deps.realtime.listen({ onJoin: (roomId, socket) => void this.welcome(roomId, socket) });
+  }
+
+  onChange(room: Room): void {
+    this.scheduler.markDirty(room.id);
+  }
+
+  /** A feed session gets the latest frame at once, and a render when that frame is stale. */
+  onJoin(room: Room, session: RoomSession): void {
+    if (session.channel !== 'feed') return;
+    const latest = room.get(RENDER_STATE)?.latest;
+    if (latest) session.feed.emit(EVENTS.frame, latest.meta, latest.bytes);
+    if (!latest || latest.meta.version !== room.version || latest.meta.quality === 'draft') this.scheduler.markDirty(room.id);
+  }
+
+  afterUnload(roomId: string): void {
+    this.scheduler.forget(roomId);
   }
 
   /** Opens and warms up every model's generator on its thread; a model that fails is marked unavailable. */
@@ -76,39 +84,22 @@ export class RenderService {
     }
   }
 
-  private async welcome(roomId: string, socket: Socket): Promise<void> {
-    const state = this.states.get(roomId);
-    if (state?.latest) socket.emit(SOCKET_EVENTS.frame, state.latest.meta, state.latest.bytes);
-    // The room may not be loaded yet (nobody on Yjs): load it so it can render.
-    const room = await this.deps.registry.open(roomId);
-    const latest = state?.latest?.meta;
-    if (!latest || latest.version !== room.version || latest.quality === 'draft') this.scheduler.markDirty(roomId);
-  }
-
-  private async stateFor(roomId: string): Promise<RoomRenderState> {
-    let state = this.states.get(roomId);
-    if (!state) {
-      const record = await this.deps.rooms.find(roomId);
-      const model = this.deps.models.forRoom(record);
-      state = { model, rasterizer: new IncrementalRasterizer(model.size[0], model.size[1], model.labels), latest: null };
-      this.states.set(roomId, state);
-    }
-    return state;
-  }
-
   private emitStatus(roomId: string, status: RenderStatus): void {
-    this.deps.realtime.io.to(roomId).emit(SOCKET_EVENTS.renderStatus, status);
+    this.deps.channel.emit(roomId, EVENTS.renderStatus, status);
   }
 
   private async render(roomId: string, asked: FrameQuality): Promise<FrameQuality | null> {
     const room = this.deps.registry.get(roomId);
     if (!room) return null;
-    const state = await this.stateFor(roomId);
-    const generator = this.generators.get(state.model.id);
+    const model = room.model;
+    const state =
+      room.get(RENDER_STATE) ??
+      room.set(RENDER_STATE, { rasterizer: new IncrementalRasterizer(model.size[0], model.size[1], model.labels), latest: null });
+    const generator = this.generators.get(model.id);
     if (!generator || generator.failure) {
       this.emitStatus(roomId, {
         state: 'unavailable',
-        reason: generator?.failure ?? this.unavailable.get(state.model.id) ?? 'model not loaded',
+        reason: generator?.failure ?? this.unavailable.get(model.id) ?? 'model not loaded',
       });
       return null;
     }
@@ -118,14 +109,14 @@ export class RenderService {
     const { map } = state.rasterizer.update(room.strokes.toArray());
     const labels = map.slice();
     this.emitStatus(roomId, { state: 'rendering', version });
-    const style = await this.deps.styles.get(roomId, state.model);
+    const style = await this.deps.styles.get(roomId, model);
     const { rgb, quality } = await generator.run(labels, style.z, asked);
-    const [width, height] = state.model.size;
+    const [width, height] = model.size;
     const bytes = await encodeFrame(rgb, width, height, this.options.format);
     const meta: FrameMeta = {
       roomId,
       version,
-      model: state.model.id,
+      model: model.id,
       style: style.id,
       quality,
       renderMs: Math.round((performance.now() - started) * 10) / 10,
@@ -136,14 +127,14 @@ export class RenderService {
       at: Date.now(),
     };
     if (supersedes(meta, state.latest?.meta ?? null)) state.latest = { meta, bytes };
-    this.deps.realtime.io.to(roomId).emit(SOCKET_EVENTS.frame, meta, bytes);
+    this.deps.channel.emit(roomId, EVENTS.frame, meta, bytes);
     this.emitStatus(roomId, { state: 'idle', version });
     return quality;
   }
 
   /** The latest frame of a room, if any (download and gallery). */
   latestFrame(roomId: string): { meta: FrameMeta; bytes: Buffer } | null {
-    return this.states.get(roomId)?.latest ?? null;
+    return this.deps.registry.get(roomId)?.get(RENDER_STATE)?.latest ?? null;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 import type { Db } from '../db';
 import type { ModelEntry } from '../models/modelRegistry';
+import type { RoomRegistry } from '../sync/roomRegistry';
+import { RoomStateKey } from '../sync/roomExtension';
 
 export interface Style {
   id: string;
@@ -15,22 +17,27 @@ export function defaultStyle(model: ModelEntry): Style {
     : { id: 'neutral', name: 'Neutral', z: new Float32Array(model.zDim) };
 }
 
+const CURRENT_STYLE = new RoomStateKey<Style>('style');
+
 /**
- * Each room's current style z, stored on the room record and cached in memory. Listeners hear
- * about changes so the renderer and previews pick the new style up.
+ * Each room's current style z, stored on the room record and cached with the live room (so the
+ * cache goes when the room unloads). Listeners hear about changes so the renderer picks the new
+ * style up.
  */
 export class RoomStyles {
-  private readonly cache = new Map<string, Style>();
   private readonly listeners: Array<(roomId: string, style: Style) => void> = [];
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly registry: RoomRegistry,
+  ) {}
 
   onChange(listener: (roomId: string, style: Style) => void): void {
     this.listeners.push(listener);
   }
 
   async get(roomId: string, model: ModelEntry): Promise<Style> {
-    const cached = this.cache.get(roomId);
+    const cached = this.registry.get(roomId)?.get(CURRENT_STYLE);
     if (cached && cached.z.length === model.zDim) return cached;
     const room = await this.db.room.findUnique({ where: { id: roomId }, select: { styleId: true, styleZ: true } });
     let style = defaultStyle(model);
@@ -43,7 +50,7 @@ export class RoomStyles {
         z: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
       };
     }
-    this.cache.set(roomId, style);
+    this.registry.get(roomId)?.set(CURRENT_STYLE, style);
     return style;
   }
 
@@ -52,11 +59,7 @@ export class RoomStyles {
       where: { id: roomId },
       data: { styleId: style.id, styleZ: Buffer.from(new Uint8Array(style.z.buffer, style.z.byteOffset, style.z.byteLength)) },
     });
-    this.cache.set(roomId, style);
+    this.registry.get(roomId)?.set(CURRENT_STYLE, style);
     for (const l of this.listeners) l(roomId, style);
-  }
-
-  forget(roomId: string): void {
-    this.cache.delete(roomId);
   }
 }

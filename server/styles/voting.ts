@@ -1,24 +1,23 @@
 import { customAlphabet } from 'nanoid';
-import type { Socket } from 'socket.io';
-import { z } from 'zod';
 import type { Db } from '../db';
 import type { ModelEntry, ModelRegistry } from '../models/modelRegistry';
-import type { Realtime } from '../realtime';
+import type { FeedServer, RoomChannel } from '../realtime';
 import type { RoomService } from '../rooms/roomService';
+import type { RoomRegistry } from '../sync/roomRegistry';
+import type { Room, RoomSession } from '../sync/room';
+import type { RoomExtension } from '../sync/roomExtension';
 import type { Identity } from '../identity/identity';
 import type { Logger } from '../log';
 import type { RoomStyles } from './roomStyles';
 import type { StyleCatalog } from './styleCatalog';
 import { formatIssues } from '../../lib/labels';
 import { UserLimits } from '../limits/userLimits';
-import { VOTE_EVENTS, type PublicUser, type VoteAck, type VoteRoundInfo, type VoteState } from '../../lib/social';
+import type { PublicUser, VoteAck, VoteRoundInfo, VoteState } from '../../lib/social';
+import { EVENTS, proposePayload, votePayload } from '../../lib/events';
 
 const makeId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 16);
 const MAX_CANDIDATES = 6;
 const HISTORY = 12;
-
-const proposeSchema = z.object({ styleId: z.string().min(1).max(80) }).strict();
-const voteSchema = z.object({ roundId: z.string().min(1).max(40), candidateId: z.string().min(1).max(40) }).strict();
 
 /** A refusal the client should show as is. */
 class VoteError extends Error {}
@@ -38,7 +37,7 @@ type RoundRow = NonNullable<Awaited<ReturnType<Voting['loadRound']>>>;
  * half of the people present, or when its timer runs out (most votes wins, ties go to the earliest
  * proposal); the winner becomes the room's style through RoomStyles, which re-renders the room.
  */
-export class Voting {
+export class Voting implements RoomExtension {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Per-room queue: votes of one room are applied one at a time, so tallies never race. */
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -48,7 +47,9 @@ export class Voting {
   constructor(
     private readonly deps: {
       db: Db;
-      realtime: Realtime;
+      io: FeedServer;
+      channel: RoomChannel;
+      registry: RoomRegistry;
       identity: Identity;
       catalog: StyleCatalog;
       styles: RoomStyles;
@@ -58,11 +59,15 @@ export class Voting {
     },
     private readonly options: VotingOptions,
   ) {
-    deps.realtime.io.on('connection', (socket) => this.attach(socket));
-    deps.realtime.listen({
-      onJoin: (roomId) => void this.onPresence(roomId),
-      onLeave: (roomId) => void this.onPresence(roomId),
-    });
+    deps.io.on('connection', (socket) => this.attach(socket));
+  }
+
+  onJoin(room: Room, session: RoomSession): void {
+    if (session.channel === 'feed') void this.onPresence(room.id);
+  }
+
+  onLeave(room: Room, session: RoomSession): void {
+    if (session.channel === 'feed') void this.onPresence(room.id);
   }
 
   /** Re-arms the timers of rounds left open by a previous run (closing overdue ones). */
@@ -87,7 +92,7 @@ export class Voting {
     return next;
   }
 
-  private attach(socket: Socket): void {
+  private attach(socket: Parameters<Parameters<FeedServer['on']>[1]>[0]): void {
     const handle = (event: string, run: (roomId: string, userId: string, payload: unknown) => Promise<void>) => {
       socket.on(event, (payload: unknown, ack?: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (r: VoteAck) => void) : () => undefined;
@@ -104,9 +109,9 @@ export class Voting {
           });
       });
     };
-    handle(VOTE_EVENTS.propose, (roomId, userId, payload) => this.propose(roomId, userId, payload));
-    handle(VOTE_EVENTS.vote, (roomId, userId, payload) => this.vote(roomId, userId, payload));
-    socket.on(VOTE_EVENTS.state, (ack?: unknown) => {
+    handle(EVENTS.propose, (roomId, userId, payload) => this.propose(roomId, userId, payload));
+    handle(EVENTS.vote, (roomId, userId, payload) => this.vote(roomId, userId, payload));
+    socket.on(EVENTS.voteState, (ack?: unknown) => {
       const roomId = [...socket.rooms].find((r) => r !== socket.id);
       if (typeof ack !== 'function') return;
       if (!roomId) return ack({ error: 'join a room first' });
@@ -125,7 +130,7 @@ export class Voting {
         const open = await this.openRound(roomId);
         if (open) await this.evaluate(roomId, open.id);
       });
-      this.deps.realtime.io.to(roomId).emit(VOTE_EVENTS.update, await this.state(roomId));
+      this.deps.channel.emit(roomId, EVENTS.voteUpdate, await this.state(roomId));
     } catch (error) {
       this.deps.log.error({ err: error, room: roomId }, 'vote presence update failed');
     }
@@ -136,11 +141,9 @@ export class Voting {
     return this.deps.models.forRoom(room);
   }
 
-  /** Distinct identified people connected to the room's channel (at least 1). */
-  async present(roomId: string): Promise<number> {
-    const sockets = await this.deps.realtime.io.in(roomId).fetchSockets();
-    const users = new Set(sockets.map((s) => s.data.userId as string | null).filter(Boolean));
-    return Math.max(1, users.size);
+  /** Distinct identified people connected to the room (at least 1). */
+  present(roomId: string): number {
+    return Math.max(1, this.deps.registry.get(roomId)?.users().size ?? 0);
   }
 
   private openRound(roomId: string) {
@@ -155,7 +158,7 @@ export class Voting {
   }
 
   private async propose(roomId: string, userId: string, payload: unknown): Promise<void> {
-    const parsed = proposeSchema.safeParse(payload);
+    const parsed = proposePayload.safeParse(payload);
     if (!parsed.success) throw new VoteError(`bad proposal: ${formatIssues(parsed.error.issues)}`);
     const { styleId } = parsed.data;
     if (!this.proposals.take(userId)) throw new VoteError('proposing too often: wait a few seconds');
@@ -186,7 +189,7 @@ export class Voting {
   }
 
   private async vote(roomId: string, userId: string, payload: unknown): Promise<void> {
-    const parsed = voteSchema.safeParse(payload);
+    const parsed = votePayload.safeParse(payload);
     if (!parsed.success) throw new VoteError(`bad vote: ${formatIssues(parsed.error.issues)}`);
     const { roundId, candidateId } = parsed.data;
     const round = await this.loadRound(roundId);
@@ -209,7 +212,7 @@ export class Voting {
   private async evaluate(roomId: string, roundId: string): Promise<void> {
     const round = await this.loadRound(roundId);
     if (!round || round.status !== 'open') return;
-    const present = await this.present(roomId);
+    const present = this.present(roomId);
     const leader = round.candidates.find((c) => c.ballots.length * 2 > present);
     if (leader) await this.finish(round, 'majority');
     else this.broadcast(roomId);
@@ -252,7 +255,7 @@ export class Voting {
 
   private broadcast(roomId: string): void {
     this.state(roomId)
-      .then((state) => this.deps.realtime.io.to(roomId).emit(VOTE_EVENTS.update, state))
+      .then((state) => this.deps.channel.emit(roomId, EVENTS.voteUpdate, state))
       .catch((error: unknown) => this.deps.log.error({ err: error, room: roomId }, 'vote state broadcast failed'));
   }
 

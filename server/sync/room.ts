@@ -3,12 +3,14 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
-import type { WebSocket } from 'ws';
 import { CLOSE_CODES, STROKES_KEY } from '../../lib/protocol';
 import { docVersion } from '../../lib/docVersion';
 import type { Stroke } from '../../lib/strokes';
+import type { ModelEntry } from '../models/modelRegistry';
 import { checkUpdate } from './validateUpdate';
 import { TokenBucket } from '../limits/tokenBucket';
+import { SOCKET_OPEN, type FeedSocket, type RoomSocket } from './roomSocket';
+import type { RoomStateKey } from './roomExtension';
 import type { Logger } from '../log';
 
 // y-websocket's message types (the first varUint of every frame).
@@ -20,60 +22,85 @@ const MAX_AWARENESS_BYTES = 16 * 1024;
 const RATE_PER_SECOND = 120;
 const RATE_BURST = 240;
 
-interface Session {
-  socket: WebSocket;
+/** What every connection to a room has, on either channel. */
+interface SessionBase {
+  readonly id: number;
+  /** The verified user id, or null where the channel carries no identity yet (the Yjs socket). */
+  readonly user: string | null;
+  readonly channel: 'sync' | 'feed';
+}
+
+/** A Yjs connection: document sync and presence, through the message pipeline. */
+export interface SyncSession extends SessionBase {
+  readonly channel: 'sync';
+  readonly socket: RoomSocket;
+}
+
+/** A socket.io connection: frames, render status and votes. */
+export interface FeedSession extends SessionBase {
+  readonly channel: 'feed';
+  readonly feed: FeedSocket;
+}
+
+/** One connection to a room, as extensions see it. */
+export type RoomSession = SyncSession | FeedSession;
+
+interface SyncState extends SyncSession {
   bucket: TokenBucket;
   /** Awareness client ids this connection announced, removed when it leaves. */
   clientIds: Set<number>;
 }
 
-export interface RoomHooks {
-  /** Called after the document changed (any origin except the initial load). */
+/** What the room reports to its owner (the registry, which runs the extensions' hooks). */
+export interface RoomEvents {
   onChange(room: Room, update: Uint8Array, origin: unknown): void;
-  /** Called when the last session left. */
-  onEmpty(room: Room): void;
+  onJoin(room: Room, session: RoomSession): void;
+  onLeave(room: Room, session: RoomSession): void;
 }
 
 /** Origin used when the server itself writes to the document (load, default scene). */
 export const SERVER_ORIGIN = Symbol('server');
 
+let nextSessionId = 1;
+
 /**
- * One collaborative room: owns its Y.Doc and awareness, its connected sessions, and the message
- * pipeline (rate limit -> decode -> validate -> apply -> broadcast). A session that sends
- * something invalid is told why in the close reason and dropped; the others carry on.
+ * One live room: owns its Y.Doc and awareness, its sessions on both channels (each with its
+ * user), the Yjs message pipeline (rate limit -> decode -> validate -> apply -> broadcast) and
+ * the per-room state of the extensions attached to it. A session that sends something invalid
+ * is told why in the close reason and dropped; the others carry on.
  */
 export class Room {
   readonly doc = new Y.Doc({ gc: true });
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   readonly strokes = this.doc.getArray<Stroke>(STROKES_KEY);
-  private readonly sessions = new Map<WebSocket, Session>();
+  private readonly sessions = new Map<number, SyncState | FeedSession>();
+  private readonly state = new Map<RoomStateKey<unknown>, unknown>();
 
   constructor(
     readonly id: string,
-    private readonly labelNames: ReadonlySet<string>,
-    private readonly hooks: RoomHooks,
+    /** The model the room renders with; its label names bound what strokes may use. */
+    readonly model: ModelEntry,
+    private readonly events: RoomEvents,
     private readonly log: Logger,
   ) {
     // No local awareness state: the server is not a participant.
     this.awareness.setLocalState(null);
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       const message = encodeMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
-      for (const session of this.sessions.values()) {
+      for (const session of this.syncSessions()) {
         if (session.socket !== origin) send(session.socket, message);
       }
-      this.hooks.onChange(this, update, origin);
+      this.events.onChange(this, update, origin);
     });
     this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
       const changed = [...added, ...updated, ...removed];
-      const session = origin ? this.sessions.get(origin as WebSocket) : undefined;
+      const session = this.syncSessions().find((s) => s.socket === origin);
       if (session) {
         for (const id of added) session.clientIds.add(id);
         for (const id of removed) session.clientIds.delete(id);
       }
-      const message = encodeMessage(MESSAGE_AWARENESS, (e) =>
-        encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)),
-      );
-      for (const s of this.sessions.values()) send(s.socket, message);
+      const message = this.awarenessMessage(changed);
+      for (const s of this.syncSessions()) send(s.socket, message);
     });
   }
 
@@ -85,70 +112,90 @@ export class Room {
     return docVersion(this.doc);
   }
 
-  /** Applies a stored state without echoing it to persistence. */
+  /** Distinct verified users connected on either channel. */
+  users(): Set<string> {
+    const users = new Set<string>();
+    for (const s of this.sessions.values()) if (s.user) users.add(s.user);
+    return users;
+  }
+
+  /** An extension's per-room state, if it has set any. */
+  get<T>(key: RoomStateKey<T>): T | undefined {
+    return this.state.get(key) as T | undefined;
+  }
+
+  set<T>(key: RoomStateKey<T>, value: T): T {
+    this.state.set(key, value);
+    return value;
+  }
+
+  /** Applies a stored state (extensions tell it from clients' edits by SERVER_ORIGIN). */
   load(update: Uint8Array): void {
     Y.applyUpdate(this.doc, update, SERVER_ORIGIN);
   }
 
-  join(socket: WebSocket, early: readonly ArrayBuffer[] = []): void {
-    const session: Session = { socket, bucket: new TokenBucket(RATE_PER_SECOND, RATE_BURST), clientIds: new Set() };
-    this.sessions.set(socket, session);
-    socket.on('message', (data: ArrayBuffer) => this.receive(session, new Uint8Array(data)));
-    socket.on('close', () => this.leave(session));
-    socket.on('error', () => this.leave(session));
-    // Start the sync handshake and show who is already here.
+  /** A Yjs connection joins: the sync handshake starts and it sees who is already here. */
+  join(socket: RoomSocket, user: string | null): SyncSession {
+    const session: SyncState = {
+      id: nextSessionId++,
+      user,
+      channel: 'sync',
+      socket,
+      bucket: new TokenBucket(RATE_PER_SECOND, RATE_BURST),
+      clientIds: new Set(),
+    };
+    this.sessions.set(session.id, session);
     send(
       socket,
       encodeMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)),
     );
     const states = [...this.awareness.getStates().keys()];
-    if (states.length > 0) {
-      send(
-        socket,
-        encodeMessage(MESSAGE_AWARENESS, (e) =>
-          encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)),
-        ),
-      );
+    if (states.length > 0) send(socket, this.awarenessMessage(states));
+    this.events.onJoin(this, session);
+    return session;
+  }
+
+  /** A feed connection joins (frames, votes); extensions greet it in onJoin. */
+  joinFeed(feed: FeedSocket, user: string | null): FeedSession {
+    const session: FeedSession = { id: nextSessionId++, user, channel: 'feed', feed };
+    this.sessions.set(session.id, session);
+    this.events.onJoin(this, session);
+    return session;
+  }
+
+  /** A session's connection closed; its presence goes with it. */
+  leave(session: RoomSession): void {
+    const state = this.sessions.get(session.id);
+    if (!state || !this.sessions.delete(session.id)) return;
+    if (state.channel === 'sync') awarenessProtocol.removeAwarenessStates(this.awareness, [...state.clientIds], null);
+    this.events.onLeave(this, state);
+  }
+
+  /** One message from a Yjs session, through the pipeline. */
+  receive(session: SyncSession, data: Uint8Array): void {
+    const state = this.sessions.get(session.id);
+    if (!state || state.channel !== 'sync') return;
+    if (!state.bucket.take()) return this.refuse(state, CLOSE_CODES.rateLimited, 'too many messages; slow down');
+    try {
+      const decoder = decoding.createDecoder(data);
+      const type = decoding.readVarUint(decoder);
+      if (type === MESSAGE_SYNC) this.receiveSync(state, decoder);
+      else if (type === MESSAGE_AWARENESS) this.receiveAwareness(state, decoding.readVarUint8Array(decoder));
+      else if (type === MESSAGE_QUERY_AWARENESS) send(state.socket, this.awarenessMessage([...this.awareness.getStates().keys()]));
+      else this.refuse(state, CLOSE_CODES.invalidMessage, `unknown message type ${type}`);
+    } catch (error) {
+      this.refuse(state, CLOSE_CODES.invalidMessage, `malformed message: ${(error as Error).message}`);
     }
-    for (const data of early) this.receive(session, new Uint8Array(data));
   }
 
-  private leave(session: Session): void {
-    if (!this.sessions.delete(session.socket)) return;
-    awarenessProtocol.removeAwarenessStates(this.awareness, [...session.clientIds], null);
-    if (this.sessions.size === 0) this.hooks.onEmpty(this);
-  }
-
-  private refuse(session: Session, code: number, reason: string): void {
+  private refuse(session: SyncState, code: number, reason: string): void {
     this.log.warn({ room: this.id, reason }, 'client refused');
     // Close reasons are limited to 123 bytes by the websocket protocol.
     session.socket.close(code, reason.slice(0, 120));
     this.leave(session);
   }
 
-  private receive(session: Session, data: Uint8Array): void {
-    if (!this.sessions.has(session.socket)) return;
-    if (!session.bucket.take()) return this.refuse(session, CLOSE_CODES.rateLimited, 'too many messages; slow down');
-    try {
-      const decoder = decoding.createDecoder(data);
-      const type = decoding.readVarUint(decoder);
-      if (type === MESSAGE_SYNC) this.receiveSync(session, decoder);
-      else if (type === MESSAGE_AWARENESS) this.receiveAwareness(session, decoding.readVarUint8Array(decoder));
-      else if (type === MESSAGE_QUERY_AWARENESS) {
-        const ids = [...this.awareness.getStates().keys()];
-        send(
-          session.socket,
-          encodeMessage(MESSAGE_AWARENESS, (e) =>
-            encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)),
-          ),
-        );
-      } else this.refuse(session, CLOSE_CODES.invalidMessage, `unknown message type ${type}`);
-    } catch (error) {
-      this.refuse(session, CLOSE_CODES.invalidMessage, `malformed message: ${(error as Error).message}`);
-    }
-  }
-
-  private receiveSync(session: Session, decoder: decoding.Decoder): void {
+  private receiveSync(session: SyncState, decoder: decoding.Decoder): void {
     const syncType = decoding.readVarUint(decoder);
     if (syncType === syncProtocol.messageYjsSyncStep1) {
       const stateVector = decoding.readVarUint8Array(decoder);
@@ -165,25 +212,37 @@ export class Room {
       return this.refuse(session, CLOSE_CODES.invalidMessage, `unknown sync message ${syncType}`);
     }
     const update = decoding.readVarUint8Array(decoder);
-    const check = checkUpdate(update, this.doc, this.labelNames);
+    const check = checkUpdate(update, this.doc, this.model.labelNames);
     if (!check.ok) return this.refuse(session, CLOSE_CODES.invalidMessage, check.error);
     Y.applyUpdate(this.doc, update, session.socket);
   }
 
-  private receiveAwareness(session: Session, update: Uint8Array): void {
+  private receiveAwareness(session: SyncState, update: Uint8Array): void {
     if (update.byteLength > MAX_AWARENESS_BYTES) {
       return this.refuse(session, CLOSE_CODES.invalidMessage, `presence update over ${MAX_AWARENESS_BYTES} bytes`);
     }
     awarenessProtocol.applyAwarenessUpdate(this.awareness, update, session.socket);
   }
 
-  /** Disconnects everyone (server shutdown); clients reconnect to the next instance. */
+  private awarenessMessage(clientIds: number[]): Uint8Array {
+    return encodeMessage(MESSAGE_AWARENESS, (e) =>
+      encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clientIds)),
+    );
+  }
+
+  private syncSessions(): SyncState[] {
+    return [...this.sessions.values()].filter((s): s is SyncState => s.channel === 'sync');
+  }
+
+  /** Disconnects everyone on the Yjs channel (server shutdown); clients reconnect to the next instance. */
   closeAll(code = 1001, reason = 'server restarting'): void {
-    for (const session of [...this.sessions.values()]) session.socket.close(code, reason);
+    for (const session of this.syncSessions()) session.socket.close(code, reason);
     this.sessions.clear();
   }
 
+  /** Frees the document and every extension's per-room state. */
   destroy(): void {
+    this.state.clear();
     this.awareness.destroy();
     this.doc.destroy();
   }
@@ -202,10 +261,7 @@ function encodeMessage(type: number, write: (encoder: encoding.Encoder) => void)
   return encoding.toUint8Array(encoder);
 }
 
-function send(socket: WebSocket, message: Uint8Array): void {
-  // 1 = OPEN; a closing socket just misses the message, its session is about to go.
-  if (socket.readyState !== 1) return;
-  socket.send(message, (error) => {
-    if (error) socket.terminate();
-  });
+function send(socket: RoomSocket, message: Uint8Array): void {
+  // A closing socket just misses the message; its session is about to go.
+  if (socket.readyState === SOCKET_OPEN) socket.send(message);
 }

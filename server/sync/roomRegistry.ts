@@ -1,34 +1,44 @@
-import type { WebSocket } from 'ws';
-import { Room, SERVER_ORIGIN } from './room';
-import type { UpdateStore } from './updateStore';
+import { Room, type RoomEvents, type RoomSession, type SyncSession } from './room';
+import type { RoomExtension } from './roomExtension';
+import { SOCKET_OPEN, type FeedSocket, type RoomSocket } from './roomSocket';
+import type { ModelEntry } from '../models/modelRegistry';
 import type { Logger } from '../log';
 
-export interface RoomListener {
-  /** A room's document changed (room.version is its docVersion after the change). */
-  onRoomChange?(room: Room): void;
-  onRoomUnloaded?(roomId: string): void;
-}
-
 /**
- * Keeps the rooms that have people in them in memory: loads a room's stored state on first
- * join, persists every change through the UpdateStore, and unloads (flush + compact) a room
- * that has stayed empty for `idleMs`.
+ * The live rooms and their lifecycle: a room loads on first use (concurrent opens share one
+ * load), runs its extensions' hooks as sessions join, leave and edit, and unloads once it has
+ * stayed empty for `idleMs`: extensions store what it holds, the room is destroyed with its
+ * per-room state, and afterUnload runs.
  */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
   private readonly loading = new Map<string, Promise<Room>>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
-  private readonly listeners: RoomListener[] = [];
+  private readonly extensions: RoomExtension[] = [];
+  private readonly events: RoomEvents = {
+    onChange: (room, update, origin) => {
+      for (const e of this.extensions) e.onChange?.(room, update, origin);
+    },
+    onJoin: (room, session) => {
+      this.cancelUnload(room.id);
+      for (const e of this.extensions) e.onJoin?.(room, session);
+    },
+    onLeave: (room, session) => {
+      for (const e of this.extensions) e.onLeave?.(room, session);
+      if (room.sessionCount === 0) this.scheduleUnload(room);
+    },
+  };
 
   constructor(
-    private readonly store: UpdateStore,
-    private readonly labelNamesFor: (roomId: string) => Promise<ReadonlySet<string>>,
+    /** The model a room renders with (from its record). */
+    private readonly modelFor: (roomId: string) => Promise<ModelEntry>,
     private readonly idleMs: number,
     private readonly log: Logger,
   ) {}
 
-  listen(listener: RoomListener): void {
-    this.listeners.push(listener);
+  /** Attaches services to every room; hooks run in the order extensions were added. */
+  use(...extensions: RoomExtension[]): void {
+    this.extensions.push(...extensions);
   }
 
   get(roomId: string): Room | undefined {
@@ -50,45 +60,41 @@ export class RoomRegistry {
     return pending;
   }
 
-  async connect(roomId: string, socket: WebSocket, takeEarlyMessages: () => ArrayBuffer[]): Promise<void> {
+  /** A Yjs connection joins its room; null when it closed while the room was loading. */
+  async connect(roomId: string, socket: RoomSocket, user: string | null): Promise<{ room: Room; session: SyncSession } | null> {
     const room = await this.open(roomId);
-    const timer = this.idleTimers.get(roomId);
-    if (timer) {
-      clearTimeout(timer);
-      this.idleTimers.delete(roomId);
-    }
-    if (socket.readyState !== 1) return; // left while the room was loading
-    room.join(socket, takeEarlyMessages());
+    if (socket.readyState !== SOCKET_OPEN) return null;
+    return { room, session: room.join(socket, user) };
+  }
+
+  /** A feed connection (socket.io) joins its room; it keeps the room loaded like a Yjs session. */
+  async watch(roomId: string, feed: FeedSocket, user: string | null): Promise<{ room: Room; session: RoomSession }> {
+    const room = await this.open(roomId);
+    return { room, session: room.joinFeed(feed, user) };
   }
 
   private async load(roomId: string): Promise<Room> {
-    const labelNames = await this.labelNamesFor(roomId);
-    const room = new Room(
-      roomId,
-      labelNames,
-      {
-        onChange: (r, update, origin) => {
-          if (origin !== SERVER_ORIGIN) this.store.append(r.id, update);
-          for (const l of this.listeners) l.onRoomChange?.(r);
-        },
-        onEmpty: (r) => this.scheduleUnload(r),
-      },
-      this.log,
-    );
-    const state = await this.store.load(roomId);
-    if (state) room.load(state);
+    const room = new Room(roomId, await this.modelFor(roomId), this.events, this.log);
+    for (const e of this.extensions) await e.onLoad?.(room);
     this.rooms.set(roomId, room);
     this.log.info({ room: roomId, strokes: room.strokes.length }, 'room loaded');
-    // Opened without a session (e.g. a render request): unload it if nobody joins.
+    // Opened without a session (e.g. a gallery save): unload it if nobody joins.
     this.scheduleUnload(room);
     return room;
   }
 
+  private cancelUnload(roomId: string): void {
+    clearTimeout(this.idleTimers.get(roomId));
+    this.idleTimers.delete(roomId);
+  }
+
   private scheduleUnload(room: Room): void {
-    clearTimeout(this.idleTimers.get(room.id));
+    this.cancelUnload(room.id);
     this.idleTimers.set(
       room.id,
-      setTimeout(() => void this.unload(room), this.idleMs),
+      setTimeout(() => {
+        this.unload(room).catch((error: unknown) => this.log.error({ err: error, room: room.id }, 'unloading room failed'));
+      }, this.idleMs),
     );
   }
 
@@ -96,19 +102,20 @@ export class RoomRegistry {
     this.idleTimers.delete(room.id);
     if (room.sessionCount > 0 || this.rooms.get(room.id) !== room) return;
     this.rooms.delete(room.id);
-    await this.store.flush();
-    await this.store.compact(room.id);
-    this.store.forget(room.id);
-    room.destroy();
+    try {
+      for (const e of this.extensions) await e.onStore?.(room);
+    } finally {
+      room.destroy();
+    }
+    for (const e of this.extensions) await e.afterUnload?.(room.id);
     this.log.info({ room: room.id }, 'room unloaded');
-    for (const l of this.listeners) l.onRoomUnloaded?.(room.id);
   }
 
-  /** Shutdown: disconnect everyone and write what is pending. */
+  /** Shutdown: disconnect everyone and store what every room holds. */
   async close(): Promise<void> {
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
     for (const room of this.rooms.values()) room.closeAll();
-    await this.store.flush();
+    for (const room of this.rooms.values()) for (const e of this.extensions) await e.onStore?.(room);
   }
 }

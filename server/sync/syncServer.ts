@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import { CLOSE_CODES, isRoomId, YJS_PATH } from '../../lib/protocol';
 import { STROKE_LIMITS } from '../../lib/strokes';
 import type { RoomRegistry } from './roomRegistry';
+import { wsRoomSocket } from './roomSocket';
 import type { RoomService } from '../rooms/roomService';
 import type { Logger } from '../log';
 
@@ -37,10 +38,15 @@ export class SyncServer {
           ws.close(CLOSE_CODES.unknownRoom, 'no such room');
           return;
         }
-        await this.registry.connect(roomId, ws, () => {
-          ws.off('message', keep);
-          return early;
-        });
+        // The Yjs socket carries no verified user yet (sessions' user is null on this channel).
+        const joined = await this.registry.connect(roomId, wsRoomSocket(ws), null);
+        ws.off('message', keep);
+        if (!joined) return; // left while the room was loading
+        const { room, session } = joined;
+        ws.on('message', (data: ArrayBuffer) => room.receive(session, new Uint8Array(data)));
+        ws.on('close', () => room.leave(session));
+        ws.on('error', () => room.leave(session));
+        for (const data of early) room.receive(session, new Uint8Array(data));
         void this.rooms.touch(roomId).catch(() => undefined);
       })().catch((error: unknown) => {
         this.log.error({ err: error, room: roomId }, 'joining room failed');

@@ -5,12 +5,25 @@ import { log } from '../log';
 /** Rows per room after which the stored updates are merged into one. */
 const COMPACT_AFTER = 200;
 
+/** Where rooms' Yjs updates are kept (as tldraw's TLSyncStorage): Prisma here, memory in tests. */
+export interface UpdateStore {
+  /** The room's stored state as one merged update, or null when it has none. */
+  load(roomId: string): Promise<Uint8Array | null>;
+  /** Queues an update; it is durable once a later flush resolves. */
+  append(roomId: string, update: Uint8Array): void;
+  flush(): Promise<void>;
+  /** Merges a room's stored updates into one. */
+  compact(roomId: string): Promise<void>;
+  /** Drops what the store keeps in memory about a room (unloaded). */
+  forget(roomId: string): void;
+}
+
 /**
  * Durable log of a room's Yjs updates in the database. Appends are buffered and written every
  * `flushMs`, so a crash (even SIGKILL) loses at most that window; rooms are compacted into a
  * single merged update once their log grows, and on unload.
  */
-export class UpdateStore {
+export class PrismaUpdateStore implements UpdateStore {
   private pending = new Map<string, Uint8Array[]>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();

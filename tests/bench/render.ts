@@ -15,7 +15,8 @@ import { io, type Socket } from 'socket.io-client';
 import { createRoom, startServer } from '../helpers/server';
 import { connect, synced, type YClient } from '../helpers/yclient';
 import { docVersion } from '../../lib/docVersion';
-import { SOCKET_EVENTS, type FrameMeta } from '../../lib/protocol';
+import type { FrameMeta } from '../../lib/protocol';
+import { EVENTS } from '../../lib/events';
 import { percentile } from './procStats';
 
 const SECONDS = 10;
@@ -62,7 +63,7 @@ async function runRooms(roomCount: number) {
     pending.push(waiting);
     const socket = io(server.url, { transports: ['websocket'], forceNew: true });
     sockets.push(socket);
-    socket.on(SOCKET_EVENTS.frame, (meta: FrameMeta) => {
+    socket.on(EVENTS.frame, (meta: FrameMeta) => {
       const now = performance.now();
       if (!measuring) return;
       if (counting) {
@@ -77,7 +78,7 @@ async function runRooms(roomCount: number) {
       seen(waiting.any, strokeToFrame);
       if (meta.quality === 'full') seen(waiting.full, strokeToFull);
     });
-    await new Promise<void>((resolve) => socket.on('connect', () => socket.emit(SOCKET_EVENTS.join, room, () => resolve())));
+    await new Promise<void>((resolve) => socket.on('connect', () => socket.emit(EVENTS.join, room, () => resolve())));
   }
   await new Promise((r) => setTimeout(r, 1500)); // first frames of every room
   measuring = true;

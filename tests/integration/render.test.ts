@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import { createRoom, startServer, type TestServer } from '../helpers/server';
 import { connect, stroke, synced, waitFor, type YClient } from '../helpers/yclient';
 import { docVersion } from '../../lib/docVersion';
-import { SOCKET_EVENTS, type FrameMeta } from '../../lib/protocol';
+import type { FrameMeta } from '../../lib/protocol';
+import { EVENTS } from '../../lib/events';
 
 interface Watcher {
   socket: Socket;
@@ -14,9 +15,9 @@ interface Watcher {
 async function watch(server: TestServer, roomId: string): Promise<Watcher> {
   const socket = io(server.url, { transports: ['websocket'], forceNew: true });
   const frames: Watcher['frames'] = [];
-  socket.on(SOCKET_EVENTS.frame, (meta: FrameMeta, bytes: Buffer) => frames.push({ meta, bytes }));
+  socket.on(EVENTS.frame, (meta: FrameMeta, bytes: Buffer) => frames.push({ meta, bytes }));
   const reply = await new Promise<{ ok?: boolean; error?: string }>((resolve) =>
-    socket.on('connect', () => socket.emit(SOCKET_EVENTS.join, roomId, resolve)),
+    socket.on('connect', () => socket.emit(EVENTS.join, roomId, resolve)),
   );
   expect(reply).toEqual({ ok: true });
   return { socket, frames };
@@ -70,7 +71,7 @@ describe('full-quality render over socket.io', () => {
   it('refuses to join a room that does not exist', async () => {
     const socket = io(server.url, { transports: ['websocket'], forceNew: true });
     sockets.push(socket);
-    const reply = await new Promise((resolve) => socket.on('connect', () => socket.emit(SOCKET_EVENTS.join, 'NoSuchRoom123456', resolve)));
+    const reply = await new Promise((resolve) => socket.on('connect', () => socket.emit(EVENTS.join, 'NoSuchRoom123456', resolve)));
     expect(reply).toEqual({ error: 'no such room' });
   });
 });

@@ -3,9 +3,9 @@ import { io, type Socket } from 'socket.io-client';
 import sharp from 'sharp';
 import { createRoom, startServer, type TestServer } from '../helpers/server';
 import { connect, stroke, synced, waitFor, type YClient } from '../helpers/yclient';
-import { SOCKET_EVENTS, type FrameMeta } from '../../lib/protocol';
+import type { FrameMeta } from '../../lib/protocol';
+import { EVENTS } from '../../lib/events';
 import {
-  VOTE_EVENTS,
   type PublicUser,
   type SceneDetail,
   type SceneList,
@@ -33,9 +33,9 @@ async function newUser(server: TestServer): Promise<{ cookie: string; me: Public
 async function join(server: TestServer, roomId: string, user: { cookie: string; me: PublicUser }): Promise<Member> {
   const socket = io(server.url, { transports: ['websocket'], forceNew: true, extraHeaders: { cookie: user.cookie } });
   const member: Member = { ...user, socket, states: [], frames: [] };
-  socket.on(VOTE_EVENTS.update, (s: VoteState) => member.states.push(s));
-  socket.on(SOCKET_EVENTS.frame, (meta: FrameMeta) => member.frames.push(meta));
-  const reply = await new Promise((resolve) => socket.on('connect', () => socket.emit(SOCKET_EVENTS.join, roomId, resolve)));
+  socket.on(EVENTS.voteUpdate, (s: VoteState) => member.states.push(s));
+  socket.on(EVENTS.frame, (meta: FrameMeta) => member.frames.push(meta));
+  const reply = await new Promise((resolve) => socket.on('connect', () => socket.emit(EVENTS.join, roomId, resolve)));
   expect(reply).toEqual({ ok: true });
   return member;
 }
@@ -174,19 +174,19 @@ describe('identity, styles, votes and the gallery', () => {
     sockets.push(a.socket, b.socket);
     await waitFor(() => a.frames.length > 0, 30_000, 'a first frame');
 
-    const proposed = okState(await emit(a.socket, VOTE_EVENTS.propose, { styleId: target.id }));
+    const proposed = okState(await emit(a.socket, EVENTS.propose, { styleId: target.id }));
     expect(proposed.present).toBe(2);
     expect(proposed.open?.candidates).toHaveLength(1);
     expect(proposed.open?.candidates[0]).toMatchObject({ style: { id: target.id }, votes: 1, proposedBy: { id: a.me.id } });
     const round = proposed.open!;
 
     // The proposer's proposal was their vote: a second one is refused, the tally does not move.
-    const again = await emit(a.socket, VOTE_EVENTS.vote, { roundId: round.id, candidateId: round.candidates[0].id });
+    const again = await emit(a.socket, EVENTS.vote, { roundId: round.id, candidateId: round.candidates[0].id });
     expect(again).toEqual({ error: 'you already voted in this round' });
-    const bad = await emit(a.socket, VOTE_EVENTS.vote, { roundId: round.id });
+    const bad = await emit(a.socket, EVENTS.vote, { roundId: round.id });
     expect('error' in bad && bad.error).toMatch(/bad vote: candidateId/);
 
-    const decided = okState(await emit(b.socket, VOTE_EVENTS.vote, { roundId: round.id, candidateId: round.candidates[0].id }));
+    const decided = okState(await emit(b.socket, EVENTS.vote, { roundId: round.id, candidateId: round.candidates[0].id }));
     expect(decided.open).toBeNull();
     expect(decided.current.id).toBe(target.id);
     expect(decided.history[0]).toMatchObject({ id: round.id, status: 'closed', closedBy: 'majority', winner: { id: target.id } });
@@ -202,11 +202,11 @@ describe('identity, styles, votes and the gallery', () => {
       'a frame in the winning style',
     );
 
-    const late = await emit(b.socket, VOTE_EVENTS.vote, { roundId: round.id, candidateId: round.candidates[0].id });
+    const late = await emit(b.socket, EVENTS.vote, { roundId: round.id, candidateId: round.candidates[0].id });
     expect(late).toEqual({ error: 'this round is closed' });
-    const same = await emit(b.socket, VOTE_EVENTS.propose, { styleId: target.id });
+    const same = await emit(b.socket, EVENTS.propose, { styleId: target.id });
     expect('error' in same && same.error).toMatch(/already the room's style/);
-    const unknown = await emit(b.socket, VOTE_EVENTS.propose, { styleId: 'no-such-style' });
+    const unknown = await emit(b.socket, EVENTS.propose, { styleId: 'no-such-style' });
     expect('error' in unknown && unknown.error).toMatch(/unknown style/);
   });
 
@@ -227,8 +227,8 @@ describe('identity, styles, votes and the gallery', () => {
     const a = await join(server, room, await newUser(server));
     const b = await join(server, room, await newUser(server));
     sockets.push(a.socket, b.socket);
-    okState(await emit(a.socket, VOTE_EVENTS.propose, { styleId: styles[0].id }));
-    const split = okState(await emit(b.socket, VOTE_EVENTS.propose, { styleId: styles[1].id }));
+    okState(await emit(a.socket, EVENTS.propose, { styleId: styles[0].id }));
+    const split = okState(await emit(b.socket, EVENTS.propose, { styleId: styles[1].id }));
     expect(split.open?.candidates.map((c) => c.votes)).toEqual([1, 1]);
     await waitFor(() => a.states.some((s) => s.history[0]?.closedBy === 'timer'), 8000, 'the timer to close the round');
     const closed = a.states.at(-1)!;

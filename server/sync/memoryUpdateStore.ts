@@ -1,0 +1,31 @@
+import * as Y from 'yjs';
+import type { UpdateStore } from './updateStore';
+
+/** An UpdateStore in memory: what the room core's unit tests persist to instead of a database. */
+export class MemoryUpdateStore implements UpdateStore {
+  /** Durable updates per room (what a restart would load). */
+  readonly stored = new Map<string, Uint8Array[]>();
+  private pending: Array<[string, Uint8Array]> = [];
+
+  async load(roomId: string): Promise<Uint8Array | null> {
+    await this.flush();
+    const updates = this.stored.get(roomId);
+    return updates?.length ? Y.mergeUpdates(updates) : null;
+  }
+
+  append(roomId: string, update: Uint8Array): void {
+    this.pending.push([roomId, update]);
+  }
+
+  async flush(): Promise<void> {
+    for (const [roomId, update] of this.pending) this.stored.set(roomId, [...(this.stored.get(roomId) ?? []), update]);
+    this.pending = [];
+  }
+
+  async compact(roomId: string): Promise<void> {
+    const updates = this.stored.get(roomId);
+    if (updates && updates.length > 1) this.stored.set(roomId, [Y.mergeUpdates(updates)]);
+  }
+
+  forget(): void {}
+}
