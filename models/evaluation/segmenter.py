@@ -160,8 +160,9 @@ def _log(msg):
 
 
 def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_log, depth=5, crop=128,
-          run=None, total_minutes=0, pool_size=768, fresh=1, lr=2e-3, ckpt_minutes=5, check_minutes=10):
-    """Train (resuming from run/ckpt.pt when it exists) for `minutes` of this invocation."""
+          run=None, total_minutes=0, pool_size=768, fresh=1, lr=2e-3, ckpt_minutes=5, check_minutes=10, init=None):
+    """Train (resuming from run/ckpt.pt when it exists, else starting from the weights of a saved
+    segmenter `init` when given) for `minutes` of this invocation."""
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     crop = min(crop, size)
     net = Segmenter(width, size, depth).to(dev)
@@ -179,6 +180,14 @@ def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_
         gen.set_state(s['gen'])
         prog = s['progress']
         log(f"segmenter resumed at step {prog['step']} ({prog['train_seconds'] / 60:.1f} min trained)")
+    elif init and os.path.exists(init):
+        s = torch.load(init, map_location='cpu')
+        net = _unpack(s).to(dev).train()
+        opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+        m = s.get('meta', {})
+        prog.update({'step': m.get('steps', 0), 'train_seconds': 0.0, 'runs': m.get('runs', []),
+                     'checks': m.get('checks', [])})
+        log(f"segmenter continues {init} (step {prog['step']}; optimiser and LR plan fresh)")
     total = (total_minutes or minutes) * 60
     net.train()
     run_rec = {'started': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'device': str(dev),
@@ -194,11 +203,15 @@ def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_
             os.replace(ckpt + '.tmp', ckpt)  # an interrupted save never corrupts the last good one
 
     t0 = last_ckpt = last_check = time.time()
+    owed = 0.0
     start_seconds, start_step = prog['train_seconds'], prog['step']
     while time.time() - t0 < minutes * 60 and not (steps and prog['step'] - start_step >= steps):
         if len(pool.lab) < max(batch, min(pool_size, 64)):
             pool.add(max(batch, min(pool_size, 64)) - len(pool.lab))
-        pool.add(fresh)
+        owed += fresh  # fractional: a new scene every 1/fresh steps
+        if owed >= 1:
+            pool.add(int(owed))
+            owed -= int(owed)
         prog['images_drawn'] = pool.next_seed - TRAIN_SEED0
         if weights is None or prog['step'] % 200 == 0:
             weights = class_weights(pool).to(dev)
@@ -232,7 +245,7 @@ def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_
             last_ckpt = time.time()
     save_ckpt()
     meta = {'steps': prog['step'], 'crops_seen': prog['step'] * batch, 'scenes_drawn': prog['images_drawn'],
-            'crop': crop, 'minutes': round(prog['train_seconds'] / 60, 1), 'runs': prog['runs'],
+            'crop': crop, 'minutes': round(prog['train_seconds'] / 60, 1), 'runs': prog['runs'], 'checks': prog['checks'],
             'params': sum(p.numel() for p in net.parameters())}
     packed = _pack(net.eval(), meta)
     packed['state'] = {k: v.half() if v.is_floating_point() else v for k, v in packed['state'].items()}  # fp16: half the file
@@ -252,13 +265,15 @@ def main():
     p.add_argument('--crop', type=int, default=128)
     p.add_argument('--batch', type=int, default=8)
     p.add_argument('--pool', type=int, default=768)
+    p.add_argument('--fresh', type=float, default=1.0, help='new scenes per step (fractions: one every 1/fresh steps)')
     p.add_argument('--run', default='', help='run directory: resumable checkpoint + mIoU checks')
     p.add_argument('--out', default=DEFAULT_PATH)
+    p.add_argument('--init', default='', help='a saved segmenter to continue (when --run has no checkpoint)')
     p.add_argument('--threads', type=int, default=2)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     train(a.minutes, a.out, a.width, a.size, a.batch, a.steps, depth=a.depth, crop=a.crop, run=a.run or None,
-          total_minutes=a.total_minutes, pool_size=a.pool)
+          total_minutes=a.total_minutes, pool_size=a.pool, fresh=a.fresh, init=a.init or None)
 
 
 if __name__ == '__main__':

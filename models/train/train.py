@@ -71,6 +71,9 @@ def get_args(argv=None):
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--device', default='auto')
     p.add_argument('--amp', type=int, default=1, help='mixed precision on CUDA (0 = fp32)')
+    p.add_argument('--amp-dtype', default='fp16', choices=['fp16', 'bf16'],
+                   help='bf16 needs no loss scaling (Ampere and later)')
+    p.add_argument('--channels-last', type=int, default=0, help='NHWC memory format (faster convs on tensor cores)')
     p.add_argument('--quiet', action='store_true')
     p.add_argument('--state', default='', help='committed training state (models/<model>/training): a run '
                    'without its own checkpoint starts from it, and every checkpoint refreshes it with the ledger')
@@ -117,6 +120,9 @@ def main(argv=None):
     dev = torch.device('cuda' if (a.device == 'auto' and torch.cuda.is_available()) else
                        (a.device if a.device != 'auto' else 'cpu'))
     amp = dev.type == 'cuda' and bool(a.amp)
+    # CPU autocast accepts only bf16, even when disabled
+    amp_dtype = torch.float16 if (amp and a.amp_dtype == 'fp16') else torch.bfloat16
+    fmt = torch.channels_last if a.channels_last else torch.contiguous_format
     run = os.path.join(a.runs, a.name)
     os.makedirs(os.path.join(run, 'samples'), exist_ok=True)
     ckdir = os.path.join(run, 'ckpt')
@@ -132,7 +138,7 @@ def main(argv=None):
     cfg['params'] = count_params(G)
     G_ema, _, _ = build_models(cfg, with_d=False)
     for m in (G, E, D, G_ema):
-        m.to(dev)
+        m.to(dev, memory_format=fmt)
     G_ema.load_state_dict(G.state_dict())
     G_ema.eval().requires_grad_(False)
     H = torch.nn.Linear(a.z_dim, len(TIMES) + len(SEASONS)).to(dev)  # the style probe (training only)
@@ -141,8 +147,9 @@ def main(argv=None):
                              betas=(0.0, 0.9))
     opt_D = torch.optim.Adam(D.parameters(), lr=a.lr * 2, betas=(0.0, 0.9))
     # torch >= 2.3 has the device-generic scaler (torch.cuda.amp's is deprecated there)
-    Scaler = (lambda: torch.amp.GradScaler('cuda', enabled=amp)) if hasattr(torch.amp, 'GradScaler') else \
-        (lambda: torch.cuda.amp.GradScaler(enabled=amp))
+    scaled = amp and amp_dtype == torch.float16
+    Scaler = (lambda: torch.amp.GradScaler('cuda', enabled=scaled)) if hasattr(torch.amp, 'GradScaler') else \
+        (lambda: torch.cuda.amp.GradScaler(enabled=scaled))
     scaler_G, scaler_D = Scaler(), Scaler()
     st = {'step': 0, 'images': 0, 'train_seconds': 0.0, 'cfg': cfg}
     if os.path.exists(os.path.join(ckdir, 'index.json')):
@@ -253,14 +260,14 @@ def main(argv=None):
         b = a.batch_high if (size == a.size and a.batch_high) else a.batch
         pool.refresh(a.fresh)
         lab, real, style = pool.sample(b, g)
-        seg = one_hot(lab, NUM_CLASSES)
-        with torch.autocast(dev.type, enabled=amp):
+        seg, real = one_hot(lab, NUM_CLASSES).contiguous(memory_format=fmt), real.contiguous(memory_format=fmt)
+        with torch.autocast(dev.type, dtype=amp_dtype, enabled=amp):
             mu, logvar = E(real)
             z = reparameterize(mu.float(), logvar.float())
             fake = G(seg, z)
         # --- discriminator step (fake from the current G, detached)
         D.requires_grad_(True)
-        with torch.autocast(dev.type, enabled=amp):
+        with torch.autocast(dev.type, dtype=amp_dtype, enabled=amp):
             pred_fake_d = D(torch.cat([seg, fake.detach()], 1))
             pred_real = D(torch.cat([seg, real], 1))
             loss_D = L.d_hinge(pred_real, pred_fake_d)
@@ -270,7 +277,7 @@ def main(argv=None):
         scaler_D.update()
         # --- generator + encoder step; D frozen so no weight grads are computed for it
         D.requires_grad_(False)
-        with torch.autocast(dev.type, enabled=amp):
+        with torch.autocast(dev.type, dtype=amp_dtype, enabled=amp):
             pred_fake = D(torch.cat([seg, fake], 1))
             l_gan = L.g_hinge(pred_fake)
             l_feat = L.feature_matching(pred_fake, [[f.detach() for f in p] for p in pred_real])
