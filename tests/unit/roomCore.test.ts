@@ -1,0 +1,249 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
+import * as syncProtocol from 'y-protocols/sync';
+import pino from 'pino';
+import { CLOSE_CODES, STROKES_KEY } from '../../lib/protocol';
+import { labelIds, parseLabelSet } from '../../lib/labels';
+import type { Stroke } from '../../lib/strokes';
+import { EVENTS } from '../../lib/events';
+import type { ModelEntry } from '../../server/models/modelRegistry';
+import type { Db } from '../../server/db';
+import { Room, type RoomEvents, type RoomSession } from '../../server/sync/room';
+import { RoomRegistry } from '../../server/sync/roomRegistry';
+import { RoomStateKey, type RoomExtension } from '../../server/sync/roomExtension';
+import { SOCKET_OPEN, type FeedSocket, type RoomSocket } from '../../server/sync/roomSocket';
+import { MemoryUpdateStore } from '../../server/sync/memoryUpdateStore';
+import { persistence } from '../../server/sync/persistence';
+import { RoomStyles } from '../../server/styles/roomStyles';
+import { RenderService } from '../../server/render/renderService';
+import type { ModelRegistry } from '../../server/models/modelRegistry';
+
+const log = pino({ level: 'silent' });
+const labels = parseLabelSet({
+  id: 'test',
+  background: 'sky',
+  labels: [
+    { id: 0, name: 'sky', color: [0, 0, 255] },
+    { id: 1, name: 'sea', color: [0, 0, 128] },
+  ],
+});
+const model = {
+  id: 'test',
+  size: [16, 16],
+  zDim: 4,
+  labels,
+  labelNames: new Set(labelIds(labels).keys()),
+  presets: [],
+} as unknown as ModelEntry;
+
+/** A connection as the room sees it, recording what it was sent and how it was closed. */
+class FakeSocket implements RoomSocket {
+  readyState = SOCKET_OPEN;
+  readonly sent: Uint8Array[] = [];
+  closed: { code?: number; reason?: string } | null = null;
+  send(message: Uint8Array): void {
+    this.sent.push(message);
+  }
+  close(code?: number, reason?: string): void {
+    this.closed = { code, reason };
+    this.readyState = 3;
+  }
+}
+
+/** A client document fed with everything its socket received (sync messages only). */
+function clientDocOf(socket: FakeSocket): Y.Doc {
+  const doc = new Y.Doc();
+  for (const message of socket.sent) {
+    const decoder = decoding.createDecoder(message);
+    if (decoding.readVarUint(decoder) === 0) syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, null);
+  }
+  return doc;
+}
+
+function updateMessage(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 0);
+  syncProtocol.writeUpdate(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+function strokeUpdate(label: string): Uint8Array {
+  const doc = new Y.Doc();
+  const stroke: Stroke = {
+    id: `s-${label}-${Math.random().toString(36).slice(2, 8)}`,
+    tool: 'brush',
+    label,
+    size: 8,
+    points: [1, 2, 3, 4],
+  };
+  doc.getArray<Stroke>(STROKES_KEY).push([stroke]);
+  return Y.encodeStateAsUpdate(doc);
+}
+
+const noEvents: RoomEvents = { onChange: () => undefined, onJoin: () => undefined, onLeave: () => undefined };
+const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Room (over minimal sockets)', () => {
+  it('starts the handshake, applies a valid update and broadcasts it to the other sessions only', () => {
+    const changes: unknown[] = [];
+    const room = new Room('room-1', model, { ...noEvents, onChange: (_r, _u, origin) => changes.push(origin) }, log);
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    const sa = room.join(a, 'user-a');
+    room.join(b, null);
+    const first = decoding.createDecoder(a.sent[0]);
+    expect([decoding.readVarUint(first), decoding.readVarUint(first)]).toEqual([0, syncProtocol.messageYjsSyncStep1]);
+
+    const before = a.sent.length;
+    room.receive(sa, updateMessage(strokeUpdate('sea')));
+    expect(room.strokes.length).toBe(1);
+    expect(changes).toEqual([a]);
+    expect(a.sent.length).toBe(before); // not echoed to its author
+    expect(
+      clientDocOf(b)
+        .getArray<Stroke>(STROKES_KEY)
+        .toArray()
+        .map((s) => s.label),
+    ).toEqual(['sea']);
+    expect(room.users()).toEqual(new Set(['user-a']));
+  });
+
+  it('closes a session that sends an invalid update with the reason, and the others carry on', () => {
+    const left: RoomSession[] = [];
+    const room = new Room('room-2', model, { ...noEvents, onLeave: (_r, s) => left.push(s) }, log);
+    const bad = new FakeSocket();
+    const good = new FakeSocket();
+    const sBad = room.join(bad, null);
+    const sGood = room.join(good, null);
+    room.receive(sBad, updateMessage(strokeUpdate('lava')));
+    expect(bad.closed?.code).toBe(CLOSE_CODES.invalidMessage);
+    expect(bad.closed?.reason).toMatch(/lava/);
+    expect(room.strokes.length).toBe(0);
+    expect(left.map((s) => s.id)).toEqual([sBad.id]);
+    room.receive(sGood, updateMessage(strokeUpdate('sky')));
+    expect(room.strokes.length).toBe(1);
+    expect(room.sessionCount).toBe(1);
+  });
+
+  it('refuses a flood of messages with the rate-limit close code', () => {
+    const room = new Room('room-3', model, noEvents, log);
+    const socket = new FakeSocket();
+    const session = room.join(socket, null);
+    const query = new Uint8Array([3]); // query awareness: cheap and valid
+    for (let i = 0; i < 300 && !socket.closed; i++) room.receive(session, query);
+    expect(socket.closed?.code).toBe(CLOSE_CODES.rateLimited);
+    expect(room.sessionCount).toBe(0);
+  });
+});
+
+/** An extension recording the hooks it saw, keeping a per-room counter in the room. */
+function recorder() {
+  const COUNT = new RoomStateKey<{ changes: number }>('test-count');
+  const calls: string[] = [];
+  const extension: RoomExtension = {
+    onLoad: (room) => {
+      calls.push(`load:${room.id}`);
+      room.set(COUNT, { changes: 0 });
+    },
+    onJoin: (room, s) => calls.push(`join:${s.channel}:${s.user ?? '-'}`),
+    onLeave: (room, s) => calls.push(`leave:${s.channel}:${s.user ?? '-'}`),
+    onChange: (room) => {
+      const count = room.get(COUNT);
+      if (count) count.changes += 1;
+    },
+    onStore: (room) => void calls.push(`store:${room.id}`),
+    afterUnload: (roomId) => void calls.push(`unloaded:${roomId}`),
+  };
+  return { extension, calls, COUNT };
+}
+
+const feed: FeedSocket = { emit: () => true };
+
+describe('RoomRegistry and extensions (in-memory store)', () => {
+  it('loads a room once for concurrent opens, persists edits and loads them again after unload', async () => {
+    const store = new MemoryUpdateStore();
+    const { extension, calls } = recorder();
+    const registry = new RoomRegistry(async () => model, 20, log);
+    registry.use(persistence(store), extension);
+    const [r1, r2] = await Promise.all([registry.open('room-a'), registry.open('room-a')]);
+    expect(r1).toBe(r2);
+    expect(calls.filter((c) => c.startsWith('load'))).toEqual(['load:room-a']);
+
+    const socket = new FakeSocket();
+    const joined = (await registry.connect('room-a', socket, null))!;
+    joined.room.receive(joined.session, updateMessage(strokeUpdate('sea')));
+    joined.room.leave(joined.session);
+    await tick(60);
+    expect(registry.get('room-a')).toBeUndefined();
+    expect(store.stored.get('room-a')).toHaveLength(1);
+
+    const bare = new RoomRegistry(async () => model, 20, log);
+    expect((await bare.open('room-a')).strokes.length).toBe(0); // without persistence a room starts empty
+    await bare.close();
+    const fresh = new RoomRegistry(async () => model, 20, log);
+    fresh.use(persistence(store));
+    expect((await fresh.open('room-a')).strokes.toArray().map((s) => s.label)).toEqual(['sea']);
+    await fresh.close();
+  });
+
+  it('runs the hooks in order with the session user; a feed session keeps the room loaded', async () => {
+    const { extension, calls, COUNT } = recorder();
+    const registry = new RoomRegistry(async () => model, 20, log);
+    registry.use(extension);
+    const { room, session } = await registry.watch('room-b', feed, 'user-1');
+    expect(room.users()).toEqual(new Set(['user-1']));
+    await tick(60);
+    expect(registry.get('room-b')).toBe(room); // still watched: not unloaded
+    room.load(strokeUpdate('sky'));
+    expect(room.get(COUNT)?.changes).toBe(1);
+    room.leave(session);
+    await tick(60);
+    expect(calls).toEqual(['load:room-b', 'join:feed:user-1', 'leave:feed:user-1', 'store:room-b', 'unloaded:room-b']);
+    expect(room.get(COUNT)).toBeUndefined(); // per-room state went with the room
+  });
+
+  it('after unload no service holds an entry for the room (render state, style cache, scheduler)', async () => {
+    const registry = new RoomRegistry(async () => model, 20, log);
+    let dbReads = 0;
+    const db = {
+      room: {
+        findUnique: async () => {
+          dbReads += 1;
+          return null;
+        },
+        update: async () => ({}),
+      },
+    } as unknown as Db;
+    const styles = new RoomStyles(db, registry);
+    const emitted: string[] = [];
+    const render = new RenderService(
+      {
+        models: {} as ModelRegistry,
+        registry,
+        styles,
+        channel: { emit: (_roomId, event, ..._args) => void emitted.push(event), audience: () => 1 },
+        log,
+      },
+      { providers: ['cpu'], threads: 1, nice: 0, concurrency: 1, format: 'webp' },
+    );
+    registry.use(render);
+    const { room, session } = await registry.watch('room-c', feed, 'user-1');
+    await styles.get('room-c', model);
+    await styles.get('room-c', model);
+    expect(dbReads).toBe(1); // cached with the live room
+    room.load(strokeUpdate('sea')); // marks it dirty: the scheduler tries to render (no generator here)
+    await render.scheduler.idle();
+    expect(emitted).toContain(EVENTS.renderStatus);
+
+    room.leave(session);
+    await tick(60);
+    expect(registry.get('room-c')).toBeUndefined();
+    expect(registry.loaded).toEqual([]);
+    expect(render.latestFrame('room-c')).toBeNull();
+    expect([render.scheduler.pending, render.scheduler.running]).toEqual([0, 0]);
+    await styles.get('room-c', model);
+    expect(dbReads).toBe(2); // the cache went with the room
+  });
+});
