@@ -13,6 +13,7 @@ if ROOT not in sys.path:
 
 from models.spade import SPADEGenerator, ConvEncoder, MultiscaleDiscriminator  # noqa: E402
 from models.spade.clade import apply_norm  # noqa: E402
+from models.spade.oasis import OASISDiscriminator  # noqa: E402
 from models.baselines import ConcatGenerator, Pix2PixHDGenerator  # noqa: E402
 
 SHARD_BYTES = 16 * 1024 * 1024 - 64 * 1024  # keep every file <= 16 MiB with pickle overhead
@@ -49,7 +50,12 @@ def match_width(cfg, target):
 def build_models(cfg, with_d=True):
     G = build_generator(cfg)
     E = ConvEncoder(ngf=cfg['ngf_e'], z_dim=cfg['z_dim']) if cfg.get('ngf_e') else None
-    D = MultiscaleDiscriminator(cfg['label_nc'] + 3, ndf=cfg['ndf'], n_layers=4, num_D=2) if with_d else None
+    D = None
+    if with_d:  # cfg['disc']: the paper's PatchGAN on (labels, image), or OASIS's per-pixel segmenter
+        # OASIS's U-Net: 5 halvings at 256 px, fewer for small test sizes (and the low-size phase fits)
+        depth = max(1, min(5, cfg['size'].bit_length() - 4))
+        D = (OASISDiscriminator(cfg['label_nc'], ndf=cfg['ndf'], depth=depth) if cfg.get('disc') == 'oasis' else
+             MultiscaleDiscriminator(cfg['label_nc'] + 3, ndf=cfg['ndf'], n_layers=4, num_D=2))
     return G, E, D
 
 

@@ -57,6 +57,8 @@ def main():
         stated = tiny[:3] + ['tiny_a'] + tiny[4:] + ['--state', state, '--card', card, '--lambda-style', '1', '--kld-per-image', '1']
         train.main(stated + ['--max-steps', '2'])
         s3 = train.main(tiny[:3] + ['tiny_b'] + tiny[4:] + ['--state', state, '--card', card, '--max-steps', '1'])
+        so = train.main(tiny[:3] + ['tiny_oasis'] + tiny[4:] + ['--disc', 'oasis', '--max-steps', '2'])
+        check(so['step'] == 2 and so['cfg']['disc'] == 'oasis', 'OASIS discriminator trains (per-pixel classes, LabelMix)')
         check(s3['step'] == 3 and s3['images'] == 6, 'a new run continues from the committed state')
         ledger = training_state.read_ledger(state)
         check([r['steps'] for r in ledger] == [2, 1] and all(r['hardware'] for r in ledger), 'ledger: one row per run')

@@ -29,6 +29,7 @@ from data import make_batch, colorize, NUM_CLASSES, TIMES, SEASONS  # noqa: E402
 from models.spade.generator import one_hot  # noqa: E402
 from models.spade.encoder import reparameterize  # noqa: E402
 from models.spade import loss as L  # noqa: E402
+from models.spade import oasis as OASIS  # noqa: E402
 
 
 def get_args(argv=None):
@@ -53,6 +54,9 @@ def get_args(argv=None):
     p.add_argument('--lambda-feat', type=float, default=10.0)
     p.add_argument('--lambda-l1', type=float, default=10.0, help='multiscale L1 (VGG replacement); 0 = off')
     p.add_argument('--lambda-kld', type=float, default=0.05)
+    p.add_argument('--disc', default='patchgan', choices=['patchgan', 'oasis'],
+                   help='oasis: per-pixel (N+1)-class discriminator, class-balanced, LabelMix; no feature matching')
+    p.add_argument('--lambda-labelmix', type=float, default=10.0, help='OASIS LabelMix consistency weight')
     p.add_argument('--kld-per-image', type=int, default=0,
                    help='1: KL summed over dimensions, averaged over the batch (the official sum over the batch '
                         'too makes its weight grow with the batch, pulling every code to the prior: one dusk style)')
@@ -128,6 +132,8 @@ def main(argv=None):
     ckdir = os.path.join(run, 'ckpt')
     cfg = {'label_nc': NUM_CLASSES, 'ngf': a.ngf, 'ngf_e': a.ngf_e, 'ndf': a.ndf, 'nhidden': a.nhidden,
            'z_dim': a.z_dim, 'size': a.size, 'upsampling': 'normal'}
+    if a.disc != 'patchgan':
+        cfg['disc'] = a.disc
     if a.arch != 'spade':
         if a.low_size:
             raise SystemExit('--low-size is a SPADE option (the baselines train at one size)')
@@ -135,6 +141,7 @@ def main(argv=None):
         if a.match_params:
             cfg['ngf'] = match_width(cfg, count_params(build_generator({**cfg, 'arch': 'spade', 'ngf': a.ngf})))
     G, E, D = build_models(cfg)
+    oasis = cfg.get('disc') == 'oasis'
     cfg['params'] = count_params(G)
     G_ema, _, _ = build_models(cfg, with_d=False)
     for m in (G, E, D, G_ema):
@@ -268,9 +275,14 @@ def main(argv=None):
         # --- discriminator step (fake from the current G, detached)
         D.requires_grad_(True)
         with torch.autocast(dev.type, dtype=amp_dtype, enabled=amp):
-            pred_fake_d = D(torch.cat([seg, fake.detach()], 1))
-            pred_real = D(torch.cat([seg, real], 1))
-            loss_D = L.d_hinge(pred_real, pred_fake_d)
+            if oasis:
+                loss_D = OASIS.d_loss(D(real), D(fake.detach()), lab, NUM_CLASSES)
+                if a.lambda_labelmix:
+                    loss_D = loss_D + a.lambda_labelmix * OASIS.label_mix(D, real, fake.detach(), lab, NUM_CLASSES, g)
+            else:
+                pred_fake_d = D(torch.cat([seg, fake.detach()], 1))
+                pred_real = D(torch.cat([seg, real], 1))
+                loss_D = L.d_hinge(pred_real, pred_fake_d)
         opt_D.zero_grad(set_to_none=True)
         scaler_D.scale(loss_D).backward()
         scaler_D.step(opt_D)
@@ -278,9 +290,12 @@ def main(argv=None):
         # --- generator + encoder step; D frozen so no weight grads are computed for it
         D.requires_grad_(False)
         with torch.autocast(dev.type, dtype=amp_dtype, enabled=amp):
-            pred_fake = D(torch.cat([seg, fake], 1))
-            l_gan = L.g_hinge(pred_fake)
-            l_feat = L.feature_matching(pred_fake, [[f.detach() for f in p] for p in pred_real])
+            if oasis:  # D's per-pixel class labels are the whole adversarial signal
+                l_gan, l_feat = OASIS.g_loss(D(fake), lab, NUM_CLASSES), torch.zeros((), device=dev)
+            else:
+                pred_fake = D(torch.cat([seg, fake], 1))
+                l_gan = L.g_hinge(pred_fake)
+                l_feat = L.feature_matching(pred_fake, [[f.detach() for f in p] for p in pred_real])
             l_l1 = L.multiscale_l1(fake.float(), real) if a.lambda_l1 else torch.zeros((), device=dev)
             l_kld = L.kld(mu.float(), logvar.float())
             logits = H(mu.float())
