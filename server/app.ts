@@ -93,7 +93,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await render.start();
   const catalog = new StyleCatalog(db);
   const voting = new Voting(
-    { db, io: realtime.io, channel: realtime.channel, registry, identity, catalog, styles, models, rooms, log },
+    { db, feed: realtime, channel: realtime.channel, registry, identity, catalog, styles, models, rooms, log },
     { roundMs: config.VOTE_ROUND_MS },
   );
   await voting.start();

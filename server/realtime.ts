@@ -4,13 +4,14 @@ import { isRoomId } from '../lib/protocol';
 import { EVENTS, type ClientToServerEvents, type JoinAck, type ServerToClientEvents } from '../lib/events';
 import type { RoomService } from './rooms/roomService';
 import type { RoomRegistry } from './sync/roomRegistry';
+import type { FeedSession, Room } from './sync/room';
 import { identifySockets } from './identity/socketIdentity';
 import type { Identity } from './identity/identity';
 import type { Logger } from './log';
 
 /** Handlers take what clients send as unknown: payloads are validated before use. */
 type UntrustedEvents = { [E in keyof ClientToServerEvents]: (...args: unknown[]) => void };
-export type FeedServer = SocketServer<UntrustedEvents, ServerToClientEvents>;
+type FeedServer = SocketServer<UntrustedEvents, ServerToClientEvents>;
 
 /** What services need of the feed: emit to everyone in a room, and whether anyone watches it. */
 export interface RoomChannel {
@@ -18,10 +19,25 @@ export interface RoomChannel {
   audience(roomId: string): number;
 }
 
+/** A joined feed connection: its room and its session there (with the session's user). */
+export interface FeedContext {
+  room: Room;
+  session: FeedSession;
+}
+
+/** Requests a joined client makes; each is answered through its ack. */
+type FeedRequest = Exclude<keyof ClientToServerEvents, typeof EVENTS.join>;
+type AckOf<E extends FeedRequest> = ClientToServerEvents[E] extends (...args: [...infer _Args, (reply: infer R) => void]) => void
+  ? R
+  : never;
+/** Answers one request; the payload is what the client sent, still to be validated. */
+export type FeedHandler<E extends FeedRequest> = (context: FeedContext, payload: unknown) => Promise<AckOf<E>>;
+
 /**
  * The feed channel (socket.io): rendered frames, render status, votes. A client joins one room's
  * channel after the room is checked to exist; its connection then is a session of that room
- * (with the user from the identity cookie), so extensions see it join and leave.
+ * (with the user from the identity cookie), so extensions see it join and leave, and each later
+ * request goes to its handler with that room and session.
  */
 export function createRealtime(http: HttpServer, deps: { rooms: RoomService; registry: RoomRegistry; identity: Identity; log: Logger }) {
   const io: FeedServer = new SocketServer(http, {
@@ -33,36 +49,60 @@ export function createRealtime(http: HttpServer, deps: { rooms: RoomService; reg
   });
   identifySockets(io, deps.identity);
 
+  const handlers = new Map<FeedRequest, FeedHandler<FeedRequest>>();
+
   io.on('connection', (socket) => {
-    let joined = false;
+    let joining = false;
+    let joined: FeedContext | null = null;
     socket.on(EVENTS.join, async (roomId: unknown, ack?: unknown) => {
       const reply = typeof ack === 'function' ? (ack as (r: JoinAck) => void) : () => undefined;
       if (!isRoomId(roomId)) return reply({ error: 'malformed room id' });
-      if (joined) return reply({ error: 'already in a room; open a new connection for another' });
-      joined = true;
+      if (joining) return reply({ error: 'already in a room; open a new connection for another' });
+      joining = true;
       try {
         if (!(await deps.rooms.find(roomId))) {
-          joined = false;
+          joining = false;
           return reply({ error: 'no such room' });
         }
         await socket.join(roomId);
         const { room, session } = await deps.registry.watch(roomId, socket, (socket.data.userId as string | null) ?? null);
-        if (socket.disconnected) room.leave(session);
-        else socket.on('disconnect', () => room.leave(session));
+        if (socket.disconnected) return room.leave(session);
+        socket.on('disconnect', () => room.leave(session));
+        joined = { room, session };
         reply({ ok: true });
       } catch (error) {
-        joined = false;
+        joining = false;
         deps.log.error({ err: error }, 'joining a room channel failed');
         reply({ error: 'internal error' });
       }
     });
+    for (const [event, handler] of handlers) {
+      // (payload, ack) or (ack) alone: the ack is the last argument when there is one.
+      socket.on(event, (...args: unknown[]) => {
+        const last = args[args.length - 1];
+        const reply = typeof last === 'function' ? (last as (r: unknown) => void) : () => undefined;
+        const context = joined;
+        if (!context) return reply({ error: 'join a room first' });
+        handler(context, typeof args[0] === 'function' ? undefined : args[0]).then(reply, (error: unknown) => {
+          deps.log.error({ err: error, room: context.room.id, event }, 'feed request failed');
+          reply({ error: 'internal error' });
+        });
+      });
+    }
   });
 
   const channel: RoomChannel = {
     emit: (roomId, event, ...args) => io.to(roomId).emit(event, ...args),
     audience: (roomId) => io.sockets.adapter.rooms.get(roomId)?.size ?? 0,
   };
-  return { io, channel };
+  return {
+    io,
+    channel,
+    /** Registers the answer to one request (before the server listens). */
+    handle<E extends FeedRequest>(event: E, handler: FeedHandler<E>): void {
+      handlers.set(event, handler as FeedHandler<FeedRequest>);
+    },
+  };
 }
 
 export type Realtime = ReturnType<typeof createRealtime>;

@@ -1,7 +1,7 @@
 import { customAlphabet } from 'nanoid';
 import type { Db } from '../db';
 import type { ModelEntry, ModelRegistry } from '../models/modelRegistry';
-import type { FeedServer, RoomChannel } from '../realtime';
+import type { FeedContext, Realtime, RoomChannel } from '../realtime';
 import type { RoomService } from '../rooms/roomService';
 import type { RoomRegistry } from '../sync/roomRegistry';
 import type { Room, RoomSession } from '../sync/room';
@@ -47,7 +47,7 @@ export class Voting implements RoomExtension {
   constructor(
     private readonly deps: {
       db: Db;
-      io: FeedServer;
+      feed: Pick<Realtime, 'handle'>;
       channel: RoomChannel;
       registry: RoomRegistry;
       identity: Identity;
@@ -59,7 +59,11 @@ export class Voting implements RoomExtension {
     },
     private readonly options: VotingOptions,
   ) {
-    deps.io.on('connection', (socket) => this.attach(socket));
+    deps.feed.handle(EVENTS.propose, (context, payload) =>
+      this.request(context, (roomId, userId) => this.propose(roomId, userId, payload)),
+    );
+    deps.feed.handle(EVENTS.vote, (context, payload) => this.request(context, (roomId, userId) => this.vote(roomId, userId, payload)));
+    deps.feed.handle(EVENTS.voteState, async (context): Promise<VoteAck> => ({ ok: true, state: await this.state(context.room.id) }));
   }
 
   onJoin(room: Room, session: RoomSession): void {
@@ -92,34 +96,18 @@ export class Voting implements RoomExtension {
     return next;
   }
 
-  private attach(socket: Parameters<Parameters<FeedServer['on']>[1]>[0]): void {
-    const handle = (event: string, run: (roomId: string, userId: string, payload: unknown) => Promise<void>) => {
-      socket.on(event, (payload: unknown, ack?: unknown) => {
-        const reply = typeof ack === 'function' ? (ack as (r: VoteAck) => void) : () => undefined;
-        const roomId = [...socket.rooms].find((r) => r !== socket.id);
-        const userId = socket.data.userId as string | null;
-        if (!roomId) return reply({ error: 'join a room first' });
-        if (!userId) return reply({ error: 'no identity: reload the page to get one' });
-        this.serial(roomId, () => run(roomId, userId, payload))
-          .then(async () => reply({ ok: true, state: await this.state(roomId) }))
-          .catch((error: unknown) => {
-            if (error instanceof VoteError) return reply({ error: error.message });
-            this.deps.log.error({ err: error, room: roomId }, 'vote failed');
-            reply({ error: 'internal error' });
-          });
-      });
-    };
-    handle(EVENTS.propose, (roomId, userId, payload) => this.propose(roomId, userId, payload));
-    handle(EVENTS.vote, (roomId, userId, payload) => this.vote(roomId, userId, payload));
-    socket.on(EVENTS.voteState, (ack?: unknown) => {
-      const roomId = [...socket.rooms].find((r) => r !== socket.id);
-      if (typeof ack !== 'function') return;
-      if (!roomId) return ack({ error: 'join a room first' });
-      this.state(roomId).then(
-        (state) => ack({ ok: true, state }),
-        () => ack({ error: 'internal error' }),
-      );
-    });
+  /** Runs a proposal or vote for the session's user, one at a time per room; answers the new state. */
+  private async request(context: FeedContext, run: (roomId: string, userId: string) => Promise<void>): Promise<VoteAck> {
+    const roomId = context.room.id;
+    const userId = context.session.user;
+    if (!userId) return { error: 'no identity: reload the page to get one' };
+    try {
+      await this.serial(roomId, () => run(roomId, userId));
+    } catch (error) {
+      if (error instanceof VoteError) return { error: error.message };
+      throw error;
+    }
+    return { ok: true, state: await this.state(roomId) };
   }
 
   /** Someone joined or left: the majority base changed; everyone (the newcomer too) gets the state. */

@@ -1,4 +1,4 @@
-import { Room, type RoomEvents, type RoomSession, type SyncSession } from './room';
+import { Room, type FeedSession, type RoomEvents, type SyncSession } from './room';
 import type { RoomExtension } from './roomExtension';
 import { SOCKET_OPEN, type FeedSocket, type RoomSocket } from './roomSocket';
 import type { ModelEntry } from '../models/modelRegistry';
@@ -68,7 +68,7 @@ export class RoomRegistry {
   }
 
   /** A feed connection (socket.io) joins its room; it keeps the room loaded like a Yjs session. */
-  async watch(roomId: string, feed: FeedSocket, user: string | null): Promise<{ room: Room; session: RoomSession }> {
+  async watch(roomId: string, feed: FeedSocket, user: string | null): Promise<{ room: Room; session: FeedSession }> {
     const room = await this.open(roomId);
     return { room, session: room.joinFeed(feed, user) };
   }
