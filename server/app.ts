@@ -16,6 +16,7 @@ import { SyncServer } from './sync/syncServer';
 import { createApi } from './http/api';
 import { createStaticRoutes } from './http/staticFiles';
 import { createRealtime } from './realtime';
+import { guardUpgrade, rejectUpgrade } from './guards/upgrade';
 import { RoomStyles } from './styles/roomStyles';
 import { RenderService } from './render/renderService';
 import { Identity } from './identity/identity';
@@ -122,12 +123,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ...galleryRoutes(gallery, identity),
     ],
   });
-  server.on('upgrade', (req, socket, head) => {
-    if (sync.handleUpgrade(req, socket, head)) return;
-    if (req.url?.startsWith('/socket.io/')) return; // socket.io's own upgrade listener takes it
-    if (nextUpgrade) return void nextUpgrade(req, socket, head);
-    socket.destroy();
-  });
+  server.on(
+    'upgrade',
+    guardUpgrade(log, (req, socket, head) => {
+      if (sync.handleUpgrade(req, socket, head)) return;
+      if (req.url?.startsWith('/socket.io/')) return; // socket.io's own upgrade listener takes it
+      if (nextUpgrade) return nextUpgrade(req, socket, head);
+      rejectUpgrade(socket, 404, 'no such endpoint');
+    }),
+  );
 
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const address = server.address();

@@ -6,6 +6,7 @@ import type { RoomService } from './rooms/roomService';
 import type { RoomRegistry } from './sync/roomRegistry';
 import type { FeedSession, Room } from './sync/room';
 import { identifySockets } from './identity/socketIdentity';
+import { guardSocketHandlers } from './guards/socketHandlers';
 import type { Identity } from './identity/identity';
 import type { Logger } from './log';
 
@@ -47,6 +48,7 @@ export function createRealtime(http: HttpServer, deps: { rooms: RoomService; reg
     destroyUpgrade: false,
     serveClient: false,
   });
+  guardSocketHandlers(io, deps.log);
   identifySockets(io, deps.identity);
 
   const handlers = new Map<FeedRequest, FeedHandler<FeedRequest>>();

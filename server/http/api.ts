@@ -4,6 +4,7 @@ import { isRoomId, type RoomInfo } from '../../lib/protocol';
 import type { RoomService } from '../rooms/roomService';
 import { modelInfo, type ModelRegistry } from '../models/modelRegistry';
 import { HttpError, readJson, sendJson } from './json';
+import { decodePathPart, requestUrl } from './requestUrl';
 import type { Logger } from '../log';
 
 const createRoomBody = z
@@ -64,21 +65,26 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
   ];
 
   return async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (!url) {
+      sendJson(res, 400, { error: 'malformed request target' });
+      return true;
+    }
     if (!url.pathname.startsWith('/api/')) return false;
     const matches = routes.filter(([, pattern]) => pattern.test(url.pathname));
     try {
       if (matches.length === 0) throw new HttpError(404, 'no such endpoint');
       const route = matches.find(([method]) => method === req.method);
       if (!route) throw new HttpError(405, `use ${matches.map(([m]) => m).join(' or ')}`);
-      const params = route[1].exec(url.pathname)!.slice(1).map(decodeURIComponent);
-      await route[2](req, res, params);
+      const params = route[1].exec(url.pathname)!.slice(1).map(decodePathPart);
+      if (params.includes(null)) throw new HttpError(400, 'malformed percent-encoding in the path');
+      await route[2](req, res, params as string[]);
     } catch (error) {
-      if (error instanceof HttpError) sendJson(res, error.status, { error: error.message });
-      else {
-        deps.log.error({ err: error, path: url.pathname }, 'api error');
-        sendJson(res, 500, { error: 'internal error' });
-      }
+      if (!(error instanceof HttpError)) deps.log.error({ err: error, path: url.pathname }, 'api error');
+      // A failure after the response started can only cut that response short.
+      if (res.headersSent) res.destroy();
+      else if (error instanceof HttpError) sendJson(res, error.status, { error: error.message });
+      else sendJson(res, 500, { error: 'internal error' });
     }
     return true;
   };

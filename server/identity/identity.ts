@@ -4,6 +4,7 @@ import { customAlphabet } from 'nanoid';
 import { z } from 'zod';
 import type { Db } from '../db';
 import type { PublicUser } from '../../lib/social';
+import { parseCookies } from '../http/cookies';
 
 /** Name of the cookie that carries `<userId>.<hmac>`. */
 export const IDENTITY_COOKIE = 'spade_uid';
@@ -46,15 +47,6 @@ export const profilePatch = z
 
 function pick<T>(list: readonly T[]): T {
   return list[crypto.randomInt(list.length)];
-}
-
-function parseCookies(header: string | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) out.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
-  }
-  return out;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Server as SocketServer } from 'socket.io';
 import type { Identity } from './identity';
+import { log } from '../log';
 
 /**
  * Who is on each socket.io connection: the signed identity cookie comes with the handshake, and
@@ -7,7 +8,13 @@ import type { Identity } from './identity';
  */
 export function identifySockets(io: SocketServer, identity: Identity): void {
   io.use((socket, next) => {
-    socket.data.userId = identity.userIdOf(socket.request);
-    next();
+    try {
+      socket.data.userId = identity.userIdOf(socket.request);
+      next();
+    } catch (error) {
+      // Refuses only this handshake (the client gets connect_error with the message).
+      log.warn({ err: error }, 'socket.io handshake refused');
+      next(new Error('could not read the identity cookie'));
+    }
   });
 }

@@ -40,12 +40,15 @@ export class RenderThread {
     readonly provider: string,
     private readonly worker: Worker,
   ) {
-    worker.on('message', (message: FromRenderThread) => {
-      if (message.type !== 'frame' && message.type !== 'error') return;
+    worker.on('message', (message: FromRenderThread | null) => {
+      // A reply this side cannot read fails its run only; a listener that threw here would be
+      // an uncaught exception in the main thread.
+      if (typeof message !== 'object' || message === null || (message.type !== 'frame' && message.type !== 'error')) return;
       const waiter = this.pending.get(message.id);
       this.pending.delete(message.id);
-      if (message.type === 'frame') waiter?.resolve({ rgb: message.rgb, quality: message.quality });
-      else waiter?.reject(new Error(message.message));
+      if (message.type === 'error') waiter?.reject(new Error(String(message.message)));
+      else if (!(message.rgb instanceof Uint8Array)) waiter?.reject(new Error('render thread sent a frame without pixels'));
+      else waiter?.resolve({ rgb: message.rgb, quality: message.quality });
     });
     const fail = (error: Error) => {
       this.exited ??= error;

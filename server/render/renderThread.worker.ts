@@ -21,10 +21,13 @@ try {
 try {
   const generator = await Generator.open(data.model, data.options, log);
   port.on('message', (message: ToRenderThread) => {
-    generator.run(message.labels, message.z, message.quality).then(
-      ({ rgb, quality }) => post({ type: 'frame', id: message.id, rgb, quality }, [rgb.buffer as ArrayBuffer]),
-      (error: unknown) => post({ type: 'error', id: message.id, message: (error as Error).message }),
-    );
+    // Every run is answered, a malformed one with an error: a throw here would end the thread.
+    Promise.resolve()
+      .then(() => generator.run(message.labels, message.z, message.quality))
+      .then(
+        ({ rgb, quality }) => post({ type: 'frame', id: message.id, rgb, quality }, [rgb.buffer as ArrayBuffer]),
+        (error: unknown) => post({ type: 'error', id: message?.id, message: error instanceof Error ? error.message : String(error) }),
+      );
   });
   post({ type: 'ready', provider: generator.provider });
 } catch (error) {

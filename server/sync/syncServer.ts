@@ -7,6 +7,7 @@ import type { RoomRegistry } from './roomRegistry';
 import { wsRoomSocket } from './roomSocket';
 import type { RoomService } from '../rooms/roomService';
 import type { Logger } from '../log';
+import { decodePathPart, requestUrl } from '../http/requestUrl';
 
 /**
  * The Yjs websocket endpoint, `/yjs/<roomId>`, sharing the HTTP server's upgrade event.
@@ -23,9 +24,10 @@ export class SyncServer {
 
   /** Returns false when the upgrade is not for us. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!url.pathname.startsWith(`${YJS_PATH}/`)) return false;
-    const roomId = decodeURIComponent(url.pathname.slice(YJS_PATH.length + 1));
+    const url = requestUrl(req);
+    if (!url?.pathname.startsWith(`${YJS_PATH}/`)) return false;
+    // Malformed percent-encoding (`/yjs/%ZZ`) is no room id: closed below like any unknown room.
+    const roomId = decodePathPart(url.pathname.slice(YJS_PATH.length + 1));
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', (error) => this.log.debug({ err: error }, 'sync socket error'));
       // The client speaks first (sync step 1) while the room may still be loading: keep its messages.

@@ -50,6 +50,10 @@ describe('render thread (the generator off the event loop)', () => {
     const thread = await RenderThread.open(model, { ...options, nice: 0 });
     const [w, h] = model.size;
     await expect(thread.run(new Uint8Array(3), new Float32Array(model.zDim), 'full')).rejects.toThrow(/label map is 3 bytes/);
+    // A request the worker cannot even read is answered with an error; the thread keeps rendering.
+    await expect(thread.run(null as unknown as Uint8Array, new Float32Array(model.zDim), 'full')).rejects.toThrow(/null/);
+    expect((await thread.run(new Uint8Array(w * h), new Float32Array(model.zDim), 'full')).rgb.length).toBe(w * h * 3);
+    expect(thread.failure).toBeNull();
     await thread.close();
     expect(thread.failure).toMatch(/closed/);
     await expect(thread.run(new Uint8Array(w * h), new Float32Array(model.zDim), 'full')).rejects.toThrow(/closed/);
