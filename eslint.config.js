@@ -7,7 +7,8 @@ import nextPlugin from '@next/eslint-plugin-next';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.next/', 'generated/', 'models/', 'next-env.d.ts'] },
+  // What .gitignore leaves out (build output, local data, scratch worktrees under tmp/) and models/.
+  { ignores: ['node_modules/', '.next/', 'generated/', 'data/', 'tmp/', 'test-results/', 'models/', 'next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
