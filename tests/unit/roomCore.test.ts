@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
+import * as awarenessProtocol from 'y-protocols/awareness';
 import pino from 'pino';
 import { CLOSE_CODES, STROKES_KEY } from '../../lib/protocol';
 import { labelIds, parseLabelSet } from '../../lib/labels';
@@ -125,6 +126,25 @@ describe('Room (over minimal sockets)', () => {
     room.receive(sGood, updateMessage(strokeUpdate('sky')));
     expect(room.strokes.length).toBe(1);
     expect(room.sessionCount).toBe(1);
+  });
+
+  it("removes a leaving session's presence and tells the others", () => {
+    const room = new Room('room-4', model, noEvents, log);
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    const sa = room.join(a, null);
+    room.join(b, null);
+    const client = new awarenessProtocol.Awareness(new Y.Doc());
+    client.setLocalState({ user: { name: 'A', color: '#000000' }, cursor: null, tool: 'brush', label: 'sea', drawing: null });
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 1);
+    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(client, [client.clientID]));
+    room.receive(sa, encoding.toUint8Array(encoder));
+    expect([...room.awareness.getStates().keys()]).toEqual([client.clientID]);
+    const seen = b.sent.length;
+    room.leave(sa);
+    expect(room.awareness.getStates().size).toBe(0);
+    expect(b.sent.length).toBe(seen + 1); // the removal reaches the session still here
   });
 
   it('refuses a flood of messages with the rate-limit close code', () => {
