@@ -1,6 +1,6 @@
 // What the model pipeline (models/, Python) needs from the system, and what `.ci/run` installs.
 // Shared by the CI-packages test and the Python smoke test's prerequisite check.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -42,6 +42,22 @@ export function aptInstalled(script = fs.readFileSync(path.join(root, '.ci', 'ru
     }
   }
   return packages;
+}
+
+/**
+ * Runs a Python script from the repository root without blocking the test worker: a spawnSync of
+ * a minute starves vitest's worker RPC, which then fails the run ("Timeout calling onTaskUpdate").
+ */
+export function runPython(args: string[], timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, args, { cwd: root, timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 /** Which of `modules` this Python cannot import, each as "module (apt-get install package)". */

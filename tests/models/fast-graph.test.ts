@@ -4,15 +4,14 @@
 // python smoke test.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { runPython } from '../helpers/pythonDeps';
 
-const root = path.resolve(__dirname, '../..');
 const python = process.env.SPADE_PYTHON ?? '/usr/bin/python3';
 const hasTorch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 
 describe('fast export graph', () => {
-  it.skipIf(!hasTorch)('computes the same image as the training module', () => {
-    const r = spawnSync(python, ['models/export/check_fast_graph.py'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  it.skipIf(!hasTorch)('computes the same image as the training module', async () => {
+    const r = await runPython(['models/export/check_fast_graph.py'], 120_000);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('fast graph check passed');
   }, 150_000);

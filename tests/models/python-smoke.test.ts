@@ -3,11 +3,8 @@
 // the uniform-label demonstration). Without the Debian packages it needs it is skipped locally but FAILS in CI (CI=true),
 // so a CI machine that lost torch cannot pass silently.
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { missingModules, modelImports, python } from '../helpers/pythonDeps';
+import { missingModules, modelImports, python, runPython } from '../helpers/pythonDeps';
 
-const root = path.resolve(__dirname, '../..');
 // Every third-party module models/ imports, so a missing one is named up front with its package
 // instead of surfacing as a traceback from deep inside a smoke script.
 const missing = missingModules(modelImports().keys());
@@ -22,8 +19,8 @@ describe('models python smoke', () => {
   it.skipIf(!hasModules).each([
     ['models/train/smoke.py', 'smoke passed'],
     ['models/evaluation/smoke.py', 'evaluation smoke passed'],
-  ])('%s passes', (script, done) => {
-    const r = spawnSync(python, [script], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  ])('%s passes', async (script, done) => {
+    const r = await runPython([script], 180_000);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(done);
   }, 200_000);
