@@ -73,7 +73,9 @@ export class Room {
   readonly doc = new Y.Doc({ gc: true });
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   readonly strokes = this.doc.getArray<Stroke>(STROKES_KEY);
-  private readonly sessions = new Map<number, SyncState | FeedSession>();
+  /** Yjs sessions by socket (update and awareness origins are sockets), feed sessions by id. */
+  private readonly syncs = new Map<RoomSocket, SyncState>();
+  private readonly feeds = new Map<number, FeedSession>();
   private readonly state = new Map<RoomStateKey<unknown>, unknown>();
 
   constructor(
@@ -87,25 +89,25 @@ export class Room {
     this.awareness.setLocalState(null);
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       const message = encodeMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
-      for (const session of this.syncSessions()) {
+      for (const session of this.syncs.values()) {
         if (session.socket !== origin) send(session.socket, message);
       }
       this.events.onChange(this, update, origin);
     });
     this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
       const changed = [...added, ...updated, ...removed];
-      const session = this.syncSessions().find((s) => s.socket === origin);
+      const session = this.syncs.get(origin as RoomSocket);
       if (session) {
         for (const id of added) session.clientIds.add(id);
         for (const id of removed) session.clientIds.delete(id);
       }
       const message = this.awarenessMessage(changed);
-      for (const s of this.syncSessions()) send(s.socket, message);
+      for (const s of this.syncs.values()) send(s.socket, message);
     });
   }
 
   get sessionCount(): number {
-    return this.sessions.size;
+    return this.syncs.size + this.feeds.size;
   }
 
   get version(): number {
@@ -115,7 +117,7 @@ export class Room {
   /** Distinct verified users connected on either channel. */
   users(): Set<string> {
     const users = new Set<string>();
-    for (const s of this.sessions.values()) if (s.user) users.add(s.user);
+    for (const s of [...this.syncs.values(), ...this.feeds.values()]) if (s.user) users.add(s.user);
     return users;
   }
 
@@ -144,7 +146,7 @@ export class Room {
       bucket: new TokenBucket(RATE_PER_SECOND, RATE_BURST),
       clientIds: new Set(),
     };
-    this.sessions.set(session.id, session);
+    this.syncs.set(socket, session);
     send(
       socket,
       encodeMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)),
@@ -158,23 +160,28 @@ export class Room {
   /** A feed connection joins (frames, votes); extensions greet it in onJoin. */
   joinFeed(feed: FeedSocket, user: string | null): FeedSession {
     const session: FeedSession = { id: nextSessionId++, user, channel: 'feed', feed };
-    this.sessions.set(session.id, session);
+    this.feeds.set(session.id, session);
     this.events.onJoin(this, session);
     return session;
   }
 
   /** A session's connection closed; its presence goes with it. */
   leave(session: RoomSession): void {
-    const state = this.sessions.get(session.id);
-    if (!state || !this.sessions.delete(session.id)) return;
-    if (state.channel === 'sync') awarenessProtocol.removeAwarenessStates(this.awareness, [...state.clientIds], null);
-    this.events.onLeave(this, state);
+    if (session.channel === 'feed') {
+      if (!this.feeds.delete(session.id)) return;
+    } else {
+      const state = this.syncs.get(session.socket);
+      if (state?.id !== session.id) return;
+      this.syncs.delete(session.socket);
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...state.clientIds], null);
+    }
+    this.events.onLeave(this, session);
   }
 
   /** One message from a Yjs session, through the pipeline. */
   receive(session: SyncSession, data: Uint8Array): void {
-    const state = this.sessions.get(session.id);
-    if (!state || state.channel !== 'sync') return;
+    const state = this.syncs.get(session.socket);
+    if (state?.id !== session.id) return;
     if (!state.bucket.take()) return this.refuse(state, CLOSE_CODES.rateLimited, 'too many messages; slow down');
     try {
       const decoder = decoding.createDecoder(data);
@@ -230,14 +237,11 @@ export class Room {
     );
   }
 
-  private syncSessions(): SyncState[] {
-    return [...this.sessions.values()].filter((s): s is SyncState => s.channel === 'sync');
-  }
-
   /** Disconnects everyone on the Yjs channel (server shutdown); clients reconnect to the next instance. */
   closeAll(code = 1001, reason = 'server restarting'): void {
-    for (const session of this.syncSessions()) session.socket.close(code, reason);
-    this.sessions.clear();
+    for (const session of this.syncs.values()) session.socket.close(code, reason);
+    this.syncs.clear();
+    this.feeds.clear();
   }
 
   /** Frees the document and every extension's per-room state. */
