@@ -18,6 +18,10 @@ export const CLOSE_CODES = {
   invalidMessage: 4400,
   rateLimited: 4429,
   unknownRoom: 4404,
+  /** An update that depends on document state the room does not have (the client should resync). */
+  missingState: 4412,
+  /** The session did not read what it was sent: its send buffer passed the limit. */
+  slowReader: 4508,
 } as const;
 
 export interface ModelInfo {

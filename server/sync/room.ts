@@ -220,7 +220,7 @@ export class Room {
     }
     const update = decoding.readVarUint8Array(decoder);
     const check = checkUpdate(update, this.doc, this.model.labelNames);
-    if (!check.ok) return this.refuse(session, CLOSE_CODES.invalidMessage, check.error);
+    if (!check.ok) return this.refuse(session, check.code ?? CLOSE_CODES.invalidMessage, check.error);
     Y.applyUpdate(this.doc, update, session.socket);
   }
 

@@ -1,8 +1,10 @@
 import * as Y from 'yjs';
 import { checkStroke, STROKE_LIMITS } from '../../lib/strokes';
-import { STROKES_KEY } from '../../lib/protocol';
+import { CLOSE_CODES, STROKES_KEY } from '../../lib/protocol';
+import { missingState } from './missingState';
 
-export type UpdateCheck = { ok: true; newStrokes: number } | { ok: false; error: string };
+/** `code` is the close code to refuse with where it is not CLOSE_CODES.invalidMessage. */
+export type UpdateCheck = { ok: true; newStrokes: number } | { ok: false; error: string; code?: number };
 
 /**
  * Checks a Yjs update before it touches the room's document: it may only insert valid stroke
@@ -21,6 +23,10 @@ export function checkUpdate(update: Uint8Array, doc: Y.Doc, labelNames: Readonly
     return { ok: false, error: 'malformed Yjs update' };
   }
   const known = Y.decodeStateVector(Y.encodeStateVector(doc));
+  const missing = missingState(decoded, known);
+  if (missing) {
+    return { ok: false, code: CLOSE_CODES.missingState, error: `update depends on state the room lacks (${missing}); reconnect to resync` };
+  }
   let newStrokes = 0;
   for (const struct of decoded.structs) {
     if (struct instanceof Y.GC || struct instanceof Y.Skip) continue;

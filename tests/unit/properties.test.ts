@@ -107,9 +107,9 @@ describe('update validator (checkUpdate)', () => {
       fc.property(fc.jsonValue(), fc.constantFrom('array', 'map', 'text', 'nested'), (value, shape) => {
         const doc = new Y.Doc();
         if (shape === 'array') doc.getArray(STROKES_KEY).push([value]);
-        else if (shape === 'map') doc.getMap(STROKES_KEY).set('k', value);
+        else if (shape === 'map') doc.getMap<unknown>(STROKES_KEY).set('k', value);
         else if (shape === 'text') doc.getText('other').insert(0, JSON.stringify(value) ?? '');
-        else doc.getArray(STROKES_KEY).push([Y.Array.from([value])]);
+        else doc.getArray(STROKES_KEY).push([Y.Array.from([value as object])]);
         const check = checkUpdate(Y.encodeStateAsUpdate(doc), new Y.Doc(), labelNames);
         if (!check.ok) expect(check.error).toEqual(expect.any(String));
       }),
