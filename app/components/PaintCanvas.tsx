@@ -1,6 +1,6 @@
 'use client';
 
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Awareness } from 'y-protocols/awareness';
 import { CANVAS_SIZE } from '@/lib/canvas';
 import { labelMapToRGBA, type LabelSet } from '@/lib/labels';
@@ -9,11 +9,14 @@ import { newStrokeId, STROKE_LIMITS, type Stroke, type Tool } from '@/lib/stroke
 import { MAX_LIVE_POINTS } from '@/lib/presence';
 import { docVersion } from '@/lib/docVersion';
 import { LOCAL_ORIGIN, type Peer, type RoomSync } from '../hooks/useRoomSync';
+import { FIT, panBy, pinch, toCanvas, wheelFactor, zoomAt, type View } from '../lib/viewport';
 
 /** Resolution of the on-screen label map; CSS scales it to the available space. */
 export const DISPLAY_RES = 512;
 /** Pointer moves closer than this (canvas units) to the last point add nothing. */
 const MIN_STEP = 3;
+/** Zoom step of the + and - keys and buttons. */
+const ZOOM_STEP = 1.5;
 
 export type PaintTool = Exclude<Tool, 'clear'>;
 
@@ -29,7 +32,25 @@ interface Props {
   onLabelMap?: (map: Uint8Array, version: number) => void;
   /** Called as the local stroke being drawn changes (null when it ends): the live preview. */
   onLiveStroke?: (stroke: Omit<Stroke, 'id' | 'by'> | null) => void;
+  /** Alt-click (the eyedropper) picked the label under the pointer. */
+  onPickLabel?: (name: string) => void;
 }
+
+type Point = [number, number];
+
+/** What the pointers are doing besides painting: moving the view. */
+type Gesture =
+  { kind: 'pan'; pointerId: number; last: Point } | { kind: 'pinch'; ids: [number, number]; start: View; a0: Point; b0: Point };
+
+/** Where the mouse or pen hovers (frame fractions) and whether Alt (the eyedropper) is held. */
+interface Hover {
+  at: Point;
+  canvas: Point;
+  alt: boolean;
+}
+
+const isTyping = (target: EventTarget | null) =>
+  target instanceof HTMLElement && target.closest('input, textarea, select, [contenteditable]') !== null;
 
 interface Draft {
   tool: PaintTool;
@@ -66,12 +87,27 @@ function drawDraft(ctx: CanvasRenderingContext2D, labels: LabelSet, d: Draft | P
 
 /**
  * The shared label map: strokes from the Y.Array rasterised (lib/raster, the same bytes the
- * server renders from) plus an overlay for strokes in progress, ours and our peers'.
+ * server renders from) plus an overlay for strokes in progress, ours and our peers'. The frame
+ * takes every pointer (its 1 px border included, where strokes used to start unseen) and maps
+ * it through the view (zoom and pan: wheel, pinch, space- or middle-drag, + - and Shift+0).
  */
-export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, onLabelMap, onLiveStroke }: Props) {
+export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, onLabelMap, onLiveStroke, onPickLabel }: Props) {
+  const frameRef = useRef<HTMLDivElement>(null);
   const mapRef = useRef<HTMLCanvasElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
+  const mapIds = useRef<Uint8Array | null>(null);
   const draft = useRef<Draft | null>(null);
+  const [view, setViewState] = useState<View>(FIT);
+  const viewRef = useRef(view);
+  const setView = useCallback((next: View | ((v: View) => View)) => {
+    viewRef.current = typeof next === 'function' ? next(viewRef.current) : next;
+    setViewState(viewRef.current);
+  }, []);
+  const gesture = useRef<Gesture | null>(null);
+  const touches = useRef(new Map<number, Point>());
+  const hovering = useRef(false);
+  const [spaceHeld, setSpaceHeld] = useState(false);
+  const [hover, setHover] = useState<Hover | null>(null);
   const frame = useRef<number | null>(null);
   const peersRef = useRef(peers);
   peersRef.current = peers;
@@ -94,6 +130,7 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
     const repaint = () => {
       frame.current = null;
       const { map } = rasterizer.update(sync.strokes.toArray());
+      mapIds.current = map;
       labelMapToRGBA(map, labels, image.data);
       mapRef.current?.getContext('2d')?.putImageData(image, 0, 0);
       onLabelMapRef.current?.(map, docVersion(sync.doc));
@@ -112,11 +149,65 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
 
   useEffect(paintOverlay, [peers, paintOverlay]);
 
-  const toCanvas = (e: React.PointerEvent): [number, number] => {
-    const rect = overlayRef.current!.getBoundingClientRect();
-    const clamp = (v: number) => Math.min(CANVAS_SIZE, Math.max(0, Math.round(v)));
-    return [clamp(((e.clientX - rect.left) / rect.width) * CANVAS_SIZE), clamp(((e.clientY - rect.top) / rect.height) * CANVAS_SIZE)];
+  /** Pointer position as fractions of the frame's content box (outside it on the border: clamped later). */
+  const framePos = useCallback((e: { clientX: number; clientY: number }): Point => {
+    const el = frameRef.current!;
+    const rect = el.getBoundingClientRect();
+    return [(e.clientX - rect.left - el.clientLeft) / el.clientWidth, (e.clientY - rect.top - el.clientTop) / el.clientHeight];
+  }, []);
+
+  /** Integer canvas coordinates under a frame position, through the current view. */
+  const canvasAt = (p: Point): Point => {
+    const [u, v] = toCanvas(viewRef.current, p[0], p[1]);
+    return [Math.round(u * CANVAS_SIZE), Math.round(v * CANVAS_SIZE)];
   };
+
+  const labelAt = (c: Point): string | null => {
+    const ids = mapIds.current;
+    if (!ids) return null;
+    const px = Math.min(DISPLAY_RES - 1, Math.floor((c[0] / CANVAS_SIZE) * DISPLAY_RES));
+    const py = Math.min(DISPLAY_RES - 1, Math.floor((c[1] / CANVAS_SIZE) * DISPLAY_RES));
+    const id = ids[py * DISPLAY_RES + px];
+    return labels.labels.find((l) => l.id === id)?.name ?? null;
+  };
+
+  // Wheel and trackpad pinch (ctrl + wheel) zoom about the pointer; the listener must be
+  // non-passive to keep the page from scrolling or zooming instead.
+  useEffect(() => {
+    const el = frameRef.current!;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const [fx, fy] = framePos(e);
+      setView((v) => zoomAt(v, wheelFactor(e.deltaY, e.deltaMode, e.ctrlKey), fx, fy));
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, [framePos, setView]);
+
+  // Space held over the canvas turns dragging into panning; + - zoom about the centre, Shift+0 fits.
+  useEffect(() => {
+    const onKeyDown = (e: KeyboardEvent) => {
+      if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.code === 'Space' && (hovering.current || gesture.current)) {
+        e.preventDefault();
+        setSpaceHeld(true);
+      } else if (e.key === '+' || e.key === '=') setView((v) => zoomAt(v, ZOOM_STEP, 0.5, 0.5));
+      else if (e.key === '-') setView((v) => zoomAt(v, 1 / ZOOM_STEP, 0.5, 0.5));
+      else if (e.code === 'Digit0' && e.shiftKey) setView(FIT);
+    };
+    const onKeyUp = (e: KeyboardEvent) => {
+      if (e.code === 'Space') setSpaceHeld(false);
+    };
+    const release = () => setSpaceHeld(false);
+    window.addEventListener('keydown', onKeyDown);
+    window.addEventListener('keyup', onKeyUp);
+    window.addEventListener('blur', release);
+    return () => {
+      window.removeEventListener('keydown', onKeyDown);
+      window.removeEventListener('keyup', onKeyUp);
+      window.removeEventListener('blur', release);
+    };
+  }, [setView]);
 
   const publish = (d: Draft | null) => {
     awareness.setLocalStateField('drawing', d && { ...d, points: d.points.slice(-MAX_LIVE_POINTS * 2) });
@@ -127,9 +218,41 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
     sync.doc.transact(() => sync.strokes.push([{ ...stroke, id: newStrokeId(), by: userId }]), LOCAL_ORIGIN);
   };
 
+  /** Drops the stroke in progress without committing it (a second finger turned it into a pinch). */
+  const discard = () => {
+    if (!draft.current) return;
+    draft.current = null;
+    publish(null);
+    paintOverlay();
+  };
+
   const onPointerDown = (e: React.PointerEvent) => {
-    if (e.button !== 0) return;
-    const [x, y] = toCanvas(e);
+    if (e.target instanceof Element && e.target.closest('button')) return; // the zoom controls
+    const at = framePos(e);
+    if (e.pointerType === 'touch') {
+      touches.current.set(e.pointerId, at);
+      if (touches.current.size === 2) {
+        discard();
+        const [[ia, a0], [ib, b0]] = [...touches.current];
+        gesture.current = { kind: 'pinch', ids: [ia, ib], start: viewRef.current, a0, b0 };
+        e.currentTarget.setPointerCapture(e.pointerId);
+        return;
+      }
+      if (touches.current.size > 2) return;
+    }
+    if (e.button === 1 || (e.button === 0 && spaceHeld)) {
+      e.preventDefault();
+      e.currentTarget.setPointerCapture(e.pointerId);
+      gesture.current = { kind: 'pan', pointerId: e.pointerId, last: at };
+      return;
+    }
+    if (e.button !== 0 || gesture.current) return;
+    const [x, y] = canvasAt(at);
+    if (e.altKey) {
+      const picked = labelAt([x, y]);
+      if (picked) onPickLabel?.(picked);
+      return;
+    }
     if (tool === 'fill') {
       commit({ tool: 'fill', label, size: 1, points: [x, y] });
       return;
@@ -141,7 +264,24 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
   };
 
   const onPointerMove = (e: React.PointerEvent) => {
-    const [x, y] = toCanvas(e);
+    const at = framePos(e);
+    if (e.pointerType === 'touch' && touches.current.has(e.pointerId)) touches.current.set(e.pointerId, at);
+    const g = gesture.current;
+    if (g?.kind === 'pinch') {
+      const a = touches.current.get(g.ids[0]);
+      const b = touches.current.get(g.ids[1]);
+      if (a && b) setView(pinch(g.start, g.a0, g.b0, a, b));
+      return;
+    }
+    if (g?.kind === 'pan') {
+      if (g.pointerId === e.pointerId) {
+        setView((v) => panBy(v, at[0] - g.last[0], at[1] - g.last[1]));
+        g.last = at;
+      }
+      return;
+    }
+    const [x, y] = canvasAt(at);
+    if (e.pointerType !== 'touch') setHover({ at, canvas: [x, y], alt: e.altKey });
     awareness.setLocalStateField('cursor', { x, y });
     const d = draft.current;
     if (!d) return;
@@ -163,6 +303,17 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
     paintOverlay();
   };
 
+  const onPointerEnd = (e: React.PointerEvent) => {
+    touches.current.delete(e.pointerId);
+    const g = gesture.current;
+    if (g) {
+      // A pinch ends when a finger lifts (the other one does not start painting); a pan with its pointer.
+      if (g.kind === 'pinch' ? g.ids.includes(e.pointerId) : g.pointerId === e.pointerId) gesture.current = null;
+      return;
+    }
+    finish();
+  };
+
   const finish = () => {
     const d = draft.current;
     draft.current = null;
@@ -174,36 +325,90 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
     paintOverlay();
   };
 
+  // Frame position (percent) of a canvas point under the current view.
+  const onScreen = (x: number, y: number) => [
+    ((x / CANVAS_SIZE) * view.scale + view.x) * 100,
+    ((y / CANVAS_SIZE) * view.scale + view.y) * 100,
+  ];
+  const hoverLabel = hover && labelAt(hover.canvas);
+  const panning = spaceHeld || gesture.current?.kind === 'pan';
+  const mode = panning ? 'mode-pan' : hover?.alt ? 'mode-pick' : `tool-${tool}`;
+
   return (
-    <div className="canvas-frame" data-testid="paint-canvas">
-      <canvas ref={mapRef} width={DISPLAY_RES} height={DISPLAY_RES} className="label-map" data-testid="label-map" />
-      <canvas
-        ref={overlayRef}
-        width={DISPLAY_RES}
-        height={DISPLAY_RES}
-        className={`overlay tool-${tool}`}
-        onPointerDown={onPointerDown}
-        onPointerMove={onPointerMove}
-        onPointerUp={finish}
-        onPointerCancel={finish}
-        onPointerLeave={() => awareness.setLocalStateField('cursor', null)}
-      />
-      {peers.map(
-        (p) =>
-          p.cursor && (
-            <div
-              key={p.clientId}
-              className="cursor"
-              data-testid="remote-cursor"
-              style={{ left: `${(p.cursor.x / CANVAS_SIZE) * 100}%`, top: `${(p.cursor.y / CANVAS_SIZE) * 100}%`, color: p.user.color }}
-            >
-              <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden>
-                <path d="M1 1 L14 7 L8 8 L6 14 Z" fill="currentColor" stroke="#fff" strokeWidth="1" />
-              </svg>
-              <span style={{ background: p.user.color }}>{p.user.name}</span>
-            </div>
-          ),
+    <div
+      ref={frameRef}
+      className={`canvas-frame ${mode}${view.scale > 1 ? ' zoomed' : ''}`}
+      data-testid="paint-canvas"
+      data-scale={view.scale.toFixed(3)}
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerEnd}
+      onPointerCancel={onPointerEnd}
+      onPointerEnter={() => (hovering.current = true)}
+      onPointerLeave={() => {
+        hovering.current = false;
+        setHover(null);
+        awareness.setLocalStateField('cursor', null);
+      }}
+    >
+      <div className="canvas-world" style={{ transform: `translate(${view.x * 100}%, ${view.y * 100}%) scale(${view.scale})` }}>
+        <canvas ref={mapRef} width={DISPLAY_RES} height={DISPLAY_RES} className="label-map" data-testid="label-map" />
+        <canvas ref={overlayRef} width={DISPLAY_RES} height={DISPLAY_RES} className="overlay" />
+      </div>
+      {hover && !panning && tool !== 'fill' && !hover.alt && (
+        <div
+          className="brush-ring"
+          aria-hidden
+          style={{
+            left: `${hover.at[0] * 100}%`,
+            top: `${hover.at[1] * 100}%`,
+            width: `${(size / CANVAS_SIZE) * view.scale * 100}%`,
+            height: `${(size / CANVAS_SIZE) * view.scale * 100}%`,
+          }}
+        />
       )}
+      {hover && hoverLabel && !panning && (
+        <div className="hover-label" data-testid="hover-label" style={{ left: `${hover.at[0] * 100}%`, top: `${hover.at[1] * 100}%` }}>
+          {hover.alt ? `Pick ${hoverLabel}` : hoverLabel}
+        </div>
+      )}
+      {peers.map((p) => {
+        if (!p.cursor) return null;
+        const [left, top] = onScreen(p.cursor.x, p.cursor.y);
+        if (left < 0 || left > 100 || top < 0 || top > 100) return null;
+        return (
+          <div
+            key={p.clientId}
+            className="cursor"
+            data-testid="remote-cursor"
+            style={{ left: `${left}%`, top: `${top}%`, color: p.user.color }}
+          >
+            <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden>
+              <path d="M1 1 L14 7 L8 8 L6 14 Z" fill="currentColor" stroke="#fff" strokeWidth="1" />
+            </svg>
+            <span style={{ background: p.user.color }}>{p.user.name}</span>
+          </div>
+        );
+      })}
+      <div className="zoom-controls" role="group" aria-label="Zoom">
+        <button
+          onClick={() => setView((v) => zoomAt(v, 1 / ZOOM_STEP, 0.5, 0.5))}
+          disabled={view.scale <= 1}
+          title="Zoom out (-)"
+          aria-label="Zoom out"
+        >
+          −
+        </button>
+        <output data-testid="zoom-level" aria-label="Zoom level">
+          {Math.round(view.scale * 100)}%
+        </output>
+        <button onClick={() => setView((v) => zoomAt(v, ZOOM_STEP, 0.5, 0.5))} title="Zoom in (+, wheel, pinch)" aria-label="Zoom in">
+          +
+        </button>
+        <button onClick={() => setView(FIT)} disabled={view.scale === 1} title="Fit the canvas (Shift+0)" data-testid="zoom-fit">
+          Fit
+        </button>
+      </div>
     </div>
   );
 }

@@ -7,7 +7,9 @@ import { rememberRoom, type Identity } from '../lib/identity';
 import { api } from '../lib/api';
 import { LOCAL_ORIGIN, usePeers, useRoomSync } from '../hooks/useRoomSync';
 import { PaintCanvas, type PaintTool } from './PaintCanvas';
-import { Palette, LABEL_KEYS } from './Palette';
+import { Palette, labelIndexForKey } from './Palette';
+import { CopyLink } from './CopyLink';
+import { LabelMapFile } from './LabelMapFile';
 import { Toolbar, TOOLS } from './Toolbar';
 import { PeopleList } from './PeopleList';
 import { RenderPane, VIEW_MODES, type ViewMode } from './RenderPane';
@@ -80,7 +82,6 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
   // Others' strokes in progress (presence) join the live preview.
   useEffect(() => setPeerDrawings(peers.map((p) => p.drawing)), [peers, setPeerDrawings]);
   const [viewMode, setViewMode] = useState<ViewMode>('auto');
-  const [copied, setCopied] = useState(false);
   const userId = me.id;
 
   // Presence: who we are and what we hold.
@@ -141,18 +142,12 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
       if (t) return setTool(t.id);
       if (e.key === '[') return setSize((s) => Math.max(4, s - 4));
       if (e.key === ']') return setSize((s) => Math.min(256, s + 4));
-      const index = LABEL_KEYS.indexOf(e.key);
+      const index = labelIndexForKey(e);
       if (index >= 0 && labels.labels[index]) setLabel(labels.labels[index].name);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [sync, labels, clear]);
-
-  const copyLink = async () => {
-    await navigator.clipboard?.writeText(location.href).catch(() => undefined);
-    setCopied(true);
-    setTimeout(() => setCopied(false), 1500);
-  };
 
   return (
     <div className="room">
@@ -173,9 +168,7 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
         </a>
         <SaveScene roomId={info.id} />
         {identity && <IdentityEditor me={identity} onChange={setIdentity} />}
-        <button className="secondary" onClick={copyLink}>
-          {copied ? 'Link copied' : 'Copy room link'}
-        </button>
+        <CopyLink />
       </header>
       {refusal && (
         <div className="banner error" role="alert">
@@ -196,6 +189,7 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
             onClear={clear}
           />
           <Palette labels={labels} value={label} onChange={setLabel} />
+          {sync && <LabelMapFile sync={sync} labels={labels} roomId={info.id} userId={userId} />}
         </aside>
         <main className="stage">
           <div className="stage-pair">
@@ -209,6 +203,7 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
                 userId={userId}
                 peers={peers}
                 onLiveStroke={preview.setLiveStroke}
+                onPickLabel={setLabel}
                 onLabelMap={(map, version) => {
                   setMapHash(fnv1a(map));
                   setLocalVersion(version);
@@ -226,8 +221,8 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
             />
           </div>
           <p className="muted small hint" data-testid="map-hash" data-hash={mapHash}>
-            Strokes sync live to everyone with the link · B brush · E eraser · L line · F fill · [ ] size · 1–0 labels · Ctrl+Z undo · V
-            picture view
+            Strokes sync live to everyone with the link · B brush · E eraser · L line · F fill · [ ] size · 1–0, ⇧1–⇧6 labels · Alt-click
+            picks a label · wheel or + − zoom · space-drag pan · ⇧0 fit · Ctrl+Z undo · V picture view
           </p>
         </main>
         <aside className="side right">

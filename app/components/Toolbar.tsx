@@ -32,9 +32,10 @@ export function Toolbar({ tool, size, canUndo, canRedo, onTool, onSize, onUndo, 
             aria-pressed={tool === t.id}
             onClick={() => onTool(t.id)}
             title={`${t.name} (${t.key})`}
+            aria-label={t.name}
             data-tool={t.id}
           >
-            <span aria-hidden>{t.icon}</span> {t.name} <kbd>{t.key}</kbd>
+            <span aria-hidden>{t.icon}</span> <span className="tool-name">{t.name}</span> <kbd>{t.key}</kbd>
           </button>
         ))}
       </div>
@@ -49,14 +50,14 @@ export function Toolbar({ tool, size, canUndo, canRedo, onTool, onSize, onUndo, 
           onChange={(e) => onSize(Number(e.target.value))}
           aria-label="Brush size"
         />
-        <span className="muted small">[ and ]</span>
+        <span className="muted small size-keys">[ and ]</span>
       </label>
       <div className="tool-group">
-        <button className="tool" onClick={onUndo} disabled={!canUndo} title="Undo your last stroke (Ctrl+Z)">
-          ↶ Undo
+        <button className="tool" onClick={onUndo} disabled={!canUndo} title="Undo your last stroke (Ctrl+Z)" aria-label="Undo">
+          <span aria-hidden>↶</span> <span className="tool-name">Undo</span>
         </button>
-        <button className="tool" onClick={onRedo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
-          ↷ Redo
+        <button className="tool" onClick={onRedo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
+          <span aria-hidden>↷</span> <span className="tool-name">Redo</span>
         </button>
         <button className="tool danger" onClick={onClear} title="Clear the canvas for everyone; undoable (Shift+Delete)">
           Clear

@@ -2,7 +2,6 @@
 // Runs the quantised SPADE preview off the main thread, so painting never waits for it.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs-backend-webgpu';
 import { PreviewGenerator, type PreviewModelJson } from '@/lib/preview/forward';
 import type { BackendTimings, FromWorker, PreviewBackend, ToWorker } from './protocol';
 
@@ -32,8 +31,25 @@ async function fetchBytes(url: string, onBytes: (n: number) => void): Promise<Ar
   return out.buffer;
 }
 
+/**
+ * tfjs's webgpu backend, once registered, logs "Initialization of backend webgpu failed" wherever
+ * navigator.gpu is missing or has no adapter (headless or blocklisted GPUs): it is loaded only
+ * after an adapter is found.
+ */
+let webgpu: Promise<boolean> | null = null;
+function registerWebGPU(): Promise<boolean> {
+  webgpu ??= (async () => {
+    const gpu = (navigator as { gpu?: { requestAdapter(): Promise<object | null> } }).gpu;
+    if (!gpu || !(await gpu.requestAdapter().catch(() => null))) return false;
+    await import('@tensorflow/tfjs-backend-webgpu');
+    return true;
+  })();
+  return webgpu;
+}
+
 async function timeBackend(name: PreviewBackend, json: PreviewModelJson, files: Map<string, ArrayBuffer>): Promise<number | null> {
   try {
+    if (name === 'webgpu' && !(await registerWebGPU())) return null;
     if (!(await tf.setBackend(name))) return null;
     await tf.ready();
   } catch {

@@ -21,3 +21,15 @@ export async function paint(page: Page, path: Array<[number, number]>): Promise<
 
 /** FNV-1a hash of the label map, as the room page publishes it. */
 export const mapHash = (page: Page) => page.getByTestId('map-hash').getAttribute('data-hash');
+
+/** RGB of the label map (the canvas's pixels, whatever the zoom) at canvas fractions (fx, fy). */
+export const colorAt = (page: Page, fx: number, fy: number) =>
+  page.getByTestId('label-map').evaluate(
+    (canvas: HTMLCanvasElement, [x, y]) => {
+      const px = Math.min(canvas.width - 1, Math.floor(x * canvas.width));
+      const py = Math.min(canvas.height - 1, Math.floor(y * canvas.height));
+      const d = canvas.getContext('2d')!.getImageData(px, py, 1, 1).data;
+      return [d[0], d[1], d[2]];
+    },
+    [fx, fy],
+  );
