@@ -17,8 +17,8 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'export'))
+from load import load_run, ROOT  # noqa: E402  (puts models/train on sys.path)
 from data import NUM_CLASSES, PALETTE, make_batch  # noqa: E402
-from load import load_run, ROOT  # noqa: E402
 from presets import preset_codes  # noqa: E402
 from models.spade.generator import one_hot  # noqa: E402
 
