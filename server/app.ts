@@ -76,7 +76,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       if (!res.headersSent) res.writeHead(500).end('internal error');
     });
   });
-  const sync = new SyncServer(registry, rooms, log);
+  const sync = new SyncServer(registry, rooms, log, { sendBufferBytes: config.SYNC_SEND_BUFFER_BYTES, heartbeatMs: config.HEARTBEAT_MS });
   const realtime = createRealtime(server, { rooms, registry, identity, log });
   const styles = new RoomStyles(db, registry);
   const render = new RenderService(

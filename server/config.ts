@@ -32,6 +32,14 @@ const schema = z.object({
   SESSION_SECRET: z.string().min(16).optional(),
   /** A style vote closes after this long unless a majority decides first. */
   VOTE_ROUND_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** A Yjs socket with more than this many bytes waiting to be sent is closed as a slow reader. */
+  SYNC_SEND_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(16 * 1024 * 1024),
+  /** Yjs sockets are pinged this often; one that missed the previous pong is dropped (y-websocket: 30 s). */
+  HEARTBEAT_MS: z.coerce.number().int().min(100).default(30_000),
 });
 
 export type Config = z.infer<typeof schema> & { root: string };

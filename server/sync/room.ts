@@ -8,6 +8,7 @@ import { docVersion } from '../../lib/docVersion';
 import type { Stroke } from '../../lib/strokes';
 import type { ModelEntry } from '../models/modelRegistry';
 import { checkUpdate } from './validateUpdate';
+import { SyncStep1Replies } from './syncStep1';
 import { TokenBucket } from '../limits/tokenBucket';
 import { SOCKET_OPEN, type FeedSocket, type RoomSocket } from './roomSocket';
 import type { RoomStateKey } from './roomExtension';
@@ -77,6 +78,7 @@ export class Room {
   private readonly syncs = new Map<RoomSocket, SyncState>();
   private readonly feeds = new Map<number, FeedSession>();
   private readonly state = new Map<RoomStateKey<unknown>, unknown>();
+  private readonly step1 = new SyncStep1Replies();
 
   constructor(
     readonly id: string,
@@ -210,7 +212,7 @@ export class Room {
         session.socket,
         encodeMessage(MESSAGE_SYNC, (e) => {
           encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2);
-          encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(this.doc, stateVector));
+          encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(this.doc, this.step1.against(session, stateVector, this.doc)));
         }),
       );
       return;

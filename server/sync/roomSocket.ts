@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { ServerToClientEvents } from '../../lib/events';
+import { sendBounded } from './backpressure';
 
 /** WebSocket.OPEN: the only state in which a socket is sent anything. */
 export const SOCKET_OPEN = 1;
@@ -20,16 +21,16 @@ export interface FeedSocket {
   emit<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): unknown;
 }
 
-/** A `ws` WebSocket as a RoomSocket; a failed send drops the connection (its session then leaves). */
-export function wsRoomSocket(ws: WebSocket): RoomSocket {
+/**
+ * A `ws` WebSocket as a RoomSocket; a failed send drops the connection (its session then leaves),
+ * and so does a send buffer over `sendBufferBytes` (backpressure.ts).
+ */
+export function wsRoomSocket(ws: WebSocket, sendBufferBytes: number): RoomSocket {
   return {
     get readyState() {
       return ws.readyState;
     },
-    send: (message) =>
-      ws.send(message, (error) => {
-        if (error) ws.terminate();
-      }),
+    send: (message) => sendBounded(ws, message, sendBufferBytes),
     close: (code, reason) => ws.close(code, reason),
   };
 }

@@ -8,6 +8,10 @@ import { wsRoomSocket } from './roomSocket';
 import type { RoomService } from '../rooms/roomService';
 import type { Logger } from '../log';
 import { decodePathPart, requestUrl } from '../http/requestUrl';
+import { Heartbeat } from './heartbeat';
+
+/** Messages kept from a client while its room loads. */
+const MAX_EARLY_MESSAGES = 64;
 
 /**
  * The Yjs websocket endpoint, `/yjs/<roomId>`, sharing the HTTP server's upgrade event.
@@ -16,11 +20,16 @@ import { decodePathPart, requestUrl } from '../http/requestUrl';
 export class SyncServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: STROKE_LIMITS.maxUpdateBytes + 1024 });
 
+  private readonly heartbeat: Heartbeat;
+
   constructor(
     private readonly registry: RoomRegistry,
     private readonly rooms: RoomService,
     private readonly log: Logger,
-  ) {}
+    private readonly options: { sendBufferBytes: number; heartbeatMs: number },
+  ) {
+    this.heartbeat = new Heartbeat(options.heartbeatMs);
+  }
 
   /** Returns false when the upgrade is not for us. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
@@ -30,9 +39,13 @@ export class SyncServer {
     const roomId = decodePathPart(url.pathname.slice(YJS_PATH.length + 1));
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', (error) => this.log.debug({ err: error }, 'sync socket error'));
+      this.heartbeat.track(ws);
       // The client speaks first (sync step 1) while the room may still be loading: keep its messages.
       const early: ArrayBuffer[] = [];
-      const keep = (data: ArrayBuffer) => early.push(data);
+      const keep = (data: ArrayBuffer) => {
+        // Bounded like the rate limit's burst: the room may take a while to load.
+        if (early.push(data) > MAX_EARLY_MESSAGES) ws.close(CLOSE_CODES.rateLimited, 'too many messages before the room opened');
+      };
       ws.binaryType = 'arraybuffer';
       ws.on('message', keep);
       void (async () => {
@@ -41,7 +54,7 @@ export class SyncServer {
           return;
         }
         // The Yjs socket carries no verified user yet (sessions' user is null on this channel).
-        const joined = await this.registry.connect(roomId, wsRoomSocket(ws), null);
+        const joined = await this.registry.connect(roomId, wsRoomSocket(ws, this.options.sendBufferBytes), null);
         ws.off('message', keep);
         if (!joined) return; // left while the room was loading
         const { room, session } = joined;
@@ -59,6 +72,7 @@ export class SyncServer {
   }
 
   close(): void {
+    this.heartbeat.stop();
     this.wss.close();
   }
 }

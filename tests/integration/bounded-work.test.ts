@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
+import * as awarenessProtocol from 'y-protocols/awareness';
 import { createRoom, startServer, type TestServer } from '../helpers/server';
 import { connect, stroke, synced, waitFor, type YClient } from '../helpers/yclient';
 import { CLOSE_CODES, STROKES_KEY, YJS_PATH } from '../../lib/protocol';
@@ -12,6 +14,32 @@ function updateMessage(update: Uint8Array): Uint8Array {
   encoding.writeVarUint(e, 0);
   syncProtocol.writeUpdate(e, update);
   return encoding.toUint8Array(e);
+}
+
+const SEND_LIMIT = 1024 * 1024;
+
+function message(type: number, write: (e: encoding.Encoder) => void): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, type);
+  write(e);
+  return encoding.toUint8Array(e);
+}
+
+/** A presence update of `bytes` bytes for a fresh awareness client. */
+function presence(bytes: number): { message: Uint8Array; clientId: number } {
+  const awareness = new awarenessProtocol.Awareness(new Y.Doc());
+  awareness.setLocalState({ user: { name: 'x', color: '#000000' }, pad: 'p'.repeat(bytes) });
+  const update = awarenessProtocol.encodeAwarenessUpdate(awareness, [awareness.clientID]);
+  return { message: message(1, (e) => encoding.writeVarUint8Array(e, update)), clientId: awareness.clientID };
+}
+
+function openRaw(url: string, options?: WebSocket.ClientOptions): Promise<WebSocket> {
+  const ws = new WebSocket(url, options);
+  ws.binaryType = 'nodebuffer';
+  return new Promise((resolve, reject) => {
+    ws.on('open', () => resolve(ws));
+    ws.on('error', reject);
+  });
 }
 
 /** Incremental updates of one client, each one stroke on top of the previous. */
@@ -34,7 +62,8 @@ describe('bounded work per message', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer();
+    // A small send buffer limit and a fast heartbeat, so slow readers and dead peers show quickly.
+    server = await startServer({ env: { SYNC_SEND_BUFFER_BYTES: String(SEND_LIMIT), HEARTBEAT_MS: '1500' } });
   });
   afterAll(async () => {
     for (const c of clients) c.destroy();
@@ -75,5 +104,79 @@ describe('bounded work per message', () => {
     await waitFor(() => reader.strokes.length === 5, 5000, 'five strokes in order');
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();
+  });
+
+  it('answers repeated sync step 1 on one connection with an empty diff, not another copy of the room', async () => {
+    const room = await createRoom(server.url);
+    const writer = open(room);
+    await synced(writer);
+    const big = Array.from({ length: 400 }, (_, i) => i % 1000);
+    for (let i = 0; i < 10; i++) writer.strokes.push(Array.from({ length: 20 }, () => stroke('sea', { points: big })));
+    const reader = open(room);
+    await waitFor(() => reader.strokes.length === 200, 10_000, 'the big room on another client');
+
+    const ws = await openRaw(`${server.wsUrl}${YJS_PATH}/${room}`);
+    const step2Sizes: number[] = [];
+    ws.on('message', (data: Buffer) => {
+      const d = decoding.createDecoder(new Uint8Array(data));
+      if (decoding.readVarUint(d) === 0 && decoding.readVarUint(d) === syncProtocol.messageYjsSyncStep2) step2Sizes.push(data.length);
+    });
+    const step1 = message(0, (e) => syncProtocol.writeSyncStep1(e, new Y.Doc()));
+    for (let i = 0; i < 20; i++) ws.send(step1);
+    await waitFor(() => step2Sizes.length === 20, 5000, '20 step 2 replies');
+    expect(step2Sizes[0]).toBeGreaterThan(200_000);
+    expect(Math.max(...step2Sizes.slice(1))).toBeLessThan(100);
+    ws.close();
+  });
+
+  it('closes a session that stops reading with slowReader once its send buffer passes the limit', async () => {
+    const room = await createRoom(server.url);
+    // Eight members with 15 KiB presence each (raw sockets, which read everything): every
+    // presence query is answered with ~120 KiB.
+    const members = await Promise.all(Array.from({ length: 8 }, () => openRaw(`${server.wsUrl}${YJS_PATH}/${room}`)));
+    let received = 0;
+    for (const m of members) m.on('message', () => (received += 1));
+    for (const m of members) m.send(presence(15_000).message);
+    await waitFor(() => received >= 8 * 8, 5000, 'the members presence');
+
+    const reader = await openRaw(`${server.wsUrl}${YJS_PATH}/${room}`);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      reader.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    // Stops reading, then asks for presence 200 times (~24 MiB of answers).
+    const socket = (reader as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const query = message(3, () => undefined);
+    for (let i = 0; i < 200; i++) reader.send(query);
+    await new Promise((r) => setTimeout(r, 800));
+    socket.resume();
+    expect(await closed).toEqual({ code: CLOSE_CODES.slowReader, reason: `not reading: over ${SEND_LIMIT} bytes waiting to be sent` });
+    // The members that read stay; the room still syncs.
+    expect(members.map((m) => m.readyState)).toEqual(members.map(() => WebSocket.OPEN));
+    // (y-websocket clients echo every presence change they receive: a newcomer would echo the
+    // members' 120 KiB of presence and be refused, so they leave first.)
+    await Promise.all(members.map((m) => new Promise((resolve) => m.once('close', resolve).close())));
+    const [a, b] = [open(room), open(room)];
+    await Promise.all([synced(a), synced(b)]);
+    a.strokes.push([stroke('sea')]);
+    await waitFor(() => b.strokes.length === 1, 5000, 'a stroke after the slow reader');
+  });
+
+  it('drops a peer that stops answering pings, and its presence with it', async () => {
+    const room = await createRoom(server.url);
+    const watcher = open(room);
+    await synced(watcher);
+    const dead = await openRaw(`${server.wsUrl}${YJS_PATH}/${room}`, { autoPong: false });
+    const { message: hello, clientId } = presence(10);
+    dead.send(hello);
+    await waitFor(() => watcher.provider.awareness.getStates().has(clientId), 5000, 'the peer presence');
+    const t0 = Date.now();
+    const gone = new Promise<number>((resolve) => dead.on('close', (code) => resolve(code)));
+    await waitFor(() => !watcher.provider.awareness.getStates().has(clientId), 6000, 'the dead peer presence removed');
+    // Two heartbeats at most: the ping it did not answer, then the drop.
+    expect(Date.now() - t0).toBeLessThan(3500);
+    expect(await gone).toBe(1006); // terminated: no close frame for a peer that is gone
+    // A live client (it answers pings) stays.
+    expect(watcher.provider.wsconnected).toBe(true);
   });
 });
