@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'react';
 import type { ShownFrame } from '../hooks/useRoomFeed';
 import type { PreviewFrame, PreviewState } from '../hooks/usePreview';
 import type { RenderStatus } from '@/lib/protocol';
+import { useLargeView } from '../hooks/useLargeView';
 
 export type ViewMode = 'auto' | 'preview' | 'full' | 'both';
 export const VIEW_MODES: Array<{ id: ViewMode; name: string }> = [
@@ -97,10 +98,18 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
   // A live preview (a stroke being drawn) is newer than any full frame.
   const auto = preview.frame && (!fullIsCurrent || preview.frame.live) ? 'preview' : 'full';
   const shown = mode === 'auto' ? auto : mode;
+  const view = useLargeView<HTMLElement>();
   return (
-    <section className="panel render" aria-label="Picture">
+    <section
+      ref={view.ref}
+      className={`panel render${view.large ? ' large' : ''}`}
+      aria-label="Picture"
+      data-testid="picture"
+      data-large={view.large}
+    >
       <div className="panel-head">
         <h2>Picture</h2>
+        <div className="spacer" />
         <div className="segmented" role="tablist" aria-label="What to show (V cycles)">
           {VIEW_MODES.map((m) => (
             <button
@@ -114,6 +123,19 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
             </button>
           ))}
         </div>
+        {view.large && view.canFullscreen && (
+          <button className="secondary small-button" onClick={view.toggleFullscreen}>
+            {view.fullscreen ? 'Exit fullscreen' : 'Fullscreen'}
+          </button>
+        )}
+        <button
+          className="secondary small-button"
+          onClick={() => view.setLarge((l) => !l)}
+          title={view.large ? 'Back to the room (Esc)' : 'Large view (P)'}
+          data-testid="large-view"
+        >
+          {view.large ? 'Close' : '⤢ Large'}
+        </button>
       </div>
       <div className={`render-frame ${shown === 'both' ? 'both' : ''}`} data-shown={shown}>
         {shown === 'both' ? (

@@ -126,6 +126,33 @@ describe('room page: copy link, not-found pages, phone layout, console', () => {
     await context.close();
   });
 
+  it('the picture opens in a large view (P or the button) and closes with Escape', async (ctx) => {
+    const ready = suite.ready();
+    if (!ready) return ctx.skip();
+    const { browser, server } = ready;
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await open(context, `${server.url}/r/${await createRoom(server.url, true)}`);
+    const picture = page.getByTestId('picture');
+    const small = (await picture.locator('.render-frame').boundingBox())!;
+    await expect
+      .poll(async () => {
+        await page.keyboard.press('p');
+        return picture.getAttribute('data-large');
+      })
+      .toBe('true');
+    const large = (await picture.locator('.render-frame').boundingBox())!;
+    expect(large.width).toBeGreaterThan(1.5 * small.width);
+    expect(large.width).toBeGreaterThan(700);
+    expect(large.y + large.height).toBeLessThanOrEqual(900);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => picture.getAttribute('data-large')).toBe('false');
+    await page.getByTestId('large-view').click();
+    await expect.poll(() => picture.getAttribute('data-large')).toBe('true');
+    await page.getByTestId('large-view').click();
+    await expect.poll(() => picture.getAttribute('data-large')).toBe('false');
+    await context.close();
+  });
+
   it('a room loads without WebGPU initialisation errors where there is no GPU adapter', async (ctx) => {
     const ready = suite.ready();
     if (!ready) return ctx.skip();
