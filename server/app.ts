@@ -17,6 +17,9 @@ import { createApi } from './http/api';
 import { createStaticRoutes } from './http/staticFiles';
 import { createRealtime } from './realtime';
 import { guardUpgrade, rejectUpgrade } from './guards/upgrade';
+import { HttpError } from './http/json';
+import { IpLimits } from './limits/ipLimits';
+import { limitSocketsPerAddress } from './limits/socketLimits';
 import { RoomStyles } from './styles/roomStyles';
 import { RenderService } from './render/renderService';
 import { Identity } from './identity/identity';
@@ -47,6 +50,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   migrate(config.root, config.DATABASE_URL);
   const db = openDb(config.DATABASE_URL);
   const identity = await Identity.open(db, config.SESSION_SECRET);
+  const ipLimits = new IpLimits({
+    identitiesPerMinute: config.IP_IDENTITIES_PER_MINUTE,
+    roomsPerMinute: config.IP_ROOMS_PER_MINUTE,
+    uploadsPerMinute: config.IP_UPLOADS_PER_MINUTE,
+    maxSockets: config.IP_MAX_SOCKETS,
+    trustProxy: config.TRUST_PROXY === '1',
+  });
+  identity.limitMinting((req) => ipLimits.mintIdentity(req));
   const models = new ModelRegistry(config.MODELS_DIR, log);
   const rooms = new RoomService(db);
   const registry = new RoomRegistry(async (roomId) => models.forRoom(await rooms.find(roomId)), config.ROOM_IDLE_MS, log);
@@ -72,12 +83,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
       if (handle) return handle(req, res);
       res.writeHead(404).end('UI disabled (NO_UI=1)');
     })().catch((error: unknown) => {
+      // A refusal (an address over its identity limit) is answered as such; anything else is ours.
+      if (error instanceof HttpError) {
+        if (!res.headersSent) res.writeHead(error.status).end(error.message);
+        return;
+      }
       log.error({ err: error, url: req.url }, 'request failed');
       if (!res.headersSent) res.writeHead(500).end('internal error');
+      else res.destroy();
     });
   });
-  const sync = new SyncServer(registry, rooms, log, { sendBufferBytes: config.SYNC_SEND_BUFFER_BYTES, heartbeatMs: config.HEARTBEAT_MS });
+  const sync = new SyncServer(registry, rooms, log, {
+    sendBufferBytes: config.SYNC_SEND_BUFFER_BYTES,
+    heartbeatMs: config.HEARTBEAT_MS,
+    limits: ipLimits,
+  });
   const realtime = createRealtime(server, { rooms, registry, identity, log });
+  limitSocketsPerAddress(realtime.io, ipLimits);
   const styles = new RoomStyles(db, registry);
   const render = new RenderService(
     { models, registry, styles, channel: realtime.channel, log },
@@ -117,10 +139,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     rooms,
     models,
     log,
+    limits: ipLimits,
     routes: [
       ...identityRoutes(identity),
-      ...styleRoutes({ models, rooms, identity, catalog, encoder, voting }),
-      ...galleryRoutes(gallery, identity),
+      ...styleRoutes({ models, rooms, identity, catalog, encoder, voting, limits: ipLimits }),
+      ...galleryRoutes(gallery, identity, ipLimits),
     ],
   });
   server.on(

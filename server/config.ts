@@ -40,6 +40,14 @@ const schema = z.object({
     .default(16 * 1024 * 1024),
   /** Yjs sockets are pinged this often; one that missed the previous pong is dropped (y-websocket: 30 s). */
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Per client address (next to the per-user limits, which a fresh cookie per request would defeat). */
+  IP_IDENTITIES_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  IP_ROOMS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  IP_UPLOADS_PER_MINUTE: z.coerce.number().int().min(1).default(24),
+  /** Yjs and socket.io connections open at once from one address. */
+  IP_MAX_SOCKETS: z.coerce.number().int().min(1).default(64),
+  /** '1' behind a reverse proxy: the client address is the first X-Forwarded-For entry. */
+  TRUST_PROXY: z.enum(['0', '1']).default('0'),
 });
 
 export type Config = z.infer<typeof schema> & { root: string };

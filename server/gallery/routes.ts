@@ -7,6 +7,7 @@ import { formatIssues } from '../../lib/labels';
 import { sendBytes } from '../http/bytes';
 import { saveSceneBody, SCENE_ID, type Gallery } from './gallery';
 import { UserLimits } from '../limits/userLimits';
+import type { IpLimits } from '../limits/ipLimits';
 
 const listQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).default(1) });
 
@@ -16,7 +17,7 @@ function sceneId(id: string): string {
 }
 
 /** The gallery API: save from a room, list, view, fork, delete, timelapse strokes. */
-export function galleryRoutes(gallery: Gallery, identity: Identity): ApiRoute[] {
+export function galleryRoutes(gallery: Gallery, identity: Identity, limits: IpLimits): ApiRoute[] {
   // Saves and forks write whole documents: a burst of 5, then one every 3 s per person.
   const writes = new UserLimits(1 / 3, 5);
   return [
@@ -84,6 +85,8 @@ export function galleryRoutes(gallery: Gallery, identity: Identity): ApiRoute[] 
       /^\/api\/scenes\/([^/]+)\/fork$/,
       async (req, res, [id]) => {
         if (!writes.take(identity.ensure(req, res))) throw new HttpError(429, 'forking too often: wait a few seconds');
+        // A fork is a new room: it counts against the address's room limit too.
+        if (!limits.createRoom(req)) throw new HttpError(429, 'too many new rooms from this address: try again in a minute');
         sendJson(res, 201, { roomId: await gallery.fork(sceneId(id)) });
       },
     ],

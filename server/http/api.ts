@@ -6,6 +6,7 @@ import { modelInfo, type ModelRegistry } from '../models/modelRegistry';
 import { HttpError, readJson, sendJson } from './json';
 import { decodePathPart, requestUrl } from './requestUrl';
 import type { Logger } from '../log';
+import type { IpLimits } from '../limits/ipLimits';
 
 const createRoomBody = z
   .object({
@@ -18,6 +19,7 @@ export interface ApiDeps {
   rooms: RoomService;
   models: ModelRegistry;
   log: Logger;
+  limits: IpLimits;
   /** Routes owned by other modules (identity, styles, gallery), matched after the core ones. */
   routes?: ApiRoute[];
 }
@@ -40,6 +42,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       'POST',
       /^\/api\/rooms$/,
       async (req, res) => {
+        if (!deps.limits.createRoom(req)) throw new HttpError(429, 'too many new rooms from this address: try again in a minute');
         const parsed = createRoomBody.safeParse(await readJson(req));
         if (!parsed.success)
           throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));

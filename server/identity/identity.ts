@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Db } from '../db';
 import type { PublicUser } from '../../lib/social';
 import { parseCookies } from '../http/cookies';
+import { HttpError } from '../http/json';
 
 /** Name of the cookie that carries `<userId>.<hmac>`. */
 export const IDENTITY_COOKIE = 'spade_uid';
@@ -69,6 +70,13 @@ export class Identity {
     return new Identity(db, Buffer.from(row.value, 'utf8'));
   }
 
+  private mintAllowed: (req: IncomingMessage) => boolean = () => true;
+
+  /** Identities cost nothing to mint: `allowed` limits how often one address may get a new one. */
+  limitMinting(allowed: (req: IncomingMessage) => boolean): void {
+    this.mintAllowed = allowed;
+  }
+
   private sign(userId: string): string {
     return crypto.createHmac('sha256', this.secret).update(userId).digest('base64url');
   }
@@ -91,6 +99,7 @@ export class Identity {
   ensure(req: IncomingMessage, res: ServerResponse): string {
     const existing = this.userIdOf(req);
     if (existing) return existing;
+    if (!this.mintAllowed(req)) throw new HttpError(429, 'too many new identities from this address: try again in a minute');
     const id = makeUserId();
     // Secure only where the browser reached us over HTTPS (directly or through a proxy); plain
     // http://localhost must keep working.

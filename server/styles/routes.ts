@@ -11,6 +11,7 @@ import { formatIssues } from '../../lib/labels';
 import { presetInfo, type StyleCatalog } from './styleCatalog';
 import { StyleEncoder } from './styleEncoder';
 import { UserLimits } from '../limits/userLimits';
+import type { IpLimits } from '../limits/ipLimits';
 import type { Voting } from './voting';
 
 /** Largest accepted upload. */
@@ -63,6 +64,7 @@ export function styleRoutes(deps: {
   catalog: StyleCatalog;
   encoder: StyleEncoder;
   voting: Voting;
+  limits: IpLimits;
 }): ApiRoute[] {
   // Encoding costs CPU shared with renders: a few uploads at once, then one every 5 s.
   const uploads = new UserLimits(0.2, 3);
@@ -124,7 +126,7 @@ export function styleRoutes(deps: {
       async (req, res, [roomId]) => {
         const userId = deps.identity.ensure(req, res);
         const model = await roomModel(roomId);
-        if (!uploads.take(userId)) {
+        if (!uploads.take(userId) || !deps.limits.upload(req)) {
           req.resume();
           throw new HttpError(429, 'too many uploads: wait a few seconds and try again');
         }

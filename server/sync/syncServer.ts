@@ -9,6 +9,8 @@ import type { RoomService } from '../rooms/roomService';
 import type { Logger } from '../log';
 import { decodePathPart, requestUrl } from '../http/requestUrl';
 import { Heartbeat } from './heartbeat';
+import type { IpLimits } from '../limits/ipLimits';
+import { rejectUpgrade } from '../guards/upgrade';
 
 /** Messages kept from a client while its room loads. */
 const MAX_EARLY_MESSAGES = 64;
@@ -26,7 +28,7 @@ export class SyncServer {
     private readonly registry: RoomRegistry,
     private readonly rooms: RoomService,
     private readonly log: Logger,
-    private readonly options: { sendBufferBytes: number; heartbeatMs: number },
+    private readonly options: { sendBufferBytes: number; heartbeatMs: number; limits: IpLimits },
   ) {
     this.heartbeat = new Heartbeat(options.heartbeatMs);
   }
@@ -37,6 +39,12 @@ export class SyncServer {
     if (!url?.pathname.startsWith(`${YJS_PATH}/`)) return false;
     // Malformed percent-encoding (`/yjs/%ZZ`) is no room id: closed below like any unknown room.
     const roomId = decodePathPart(url.pathname.slice(YJS_PATH.length + 1));
+    const release = this.options.limits.openSocket(req);
+    if (!release) {
+      rejectUpgrade(socket, 429, 'too many connections from this address');
+      return true;
+    }
+    socket.once('close', release);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', (error) => this.log.debug({ err: error }, 'sync socket error'));
       this.heartbeat.track(ws);

@@ -15,7 +15,8 @@ const OBSERVERS_PER_PROCESS = 1;
 const PROCESSES = Number(process.env.BENCH_PROCS ?? 4);
 
 async function runRoom(clientCount: number) {
-  const server = await startServer();
+  // Every client connects from 127.0.0.1: lift the per-address connection limit.
+  const server = await startServer({ env: { IP_MAX_SOCKETS: '100000' } });
   const pid = server.process.pid!;
   const room = await createRoom(server.url);
   const procs = Math.min(PROCESSES, clientCount);
