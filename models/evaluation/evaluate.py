@@ -10,7 +10,7 @@
   daylight-bright picture;
 - SFD: Frechet distance between real and synthetic on the segmenter's bottleneck features.
 
-    /usr/bin/python3 models/evaluation/evaluate.py floor:palette floor:classmean models/landscape \
+    /usr/bin/python3 -m models.evaluation.evaluate floor:palette floor:classmean models/landscape \
         RUN_seed1 RUN_seed2 RUN_seed3 --names palette "class mean" shipped SPADE SPADE SPADE \
         --out models/evaluation/results
 
@@ -23,22 +23,21 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import segmenter as seg_mod  # noqa: E402  (puts models/train on sys.path)
-from frechet import frechet_distance  # noqa: E402
-from heldout import heldout_set, style_sets, fixture_layouts  # noqa: E402
-from synths import open_synth  # noqa: E402
-from common import grid, to_png  # noqa: E402
-from data import NAMES, NUM_CLASSES, ID, TIMES, colorize  # noqa: E402
-from presets import PRESETS  # noqa: E402
-from models.spade.generator import one_hot  # noqa: E402
+from models import options
+from models.evaluation import segmenter as seg_mod
+from models.evaluation.frechet import frechet_distance
+from models.evaluation.heldout import heldout_set, style_sets, fixture_layouts
+from models.evaluation.synths import open_synth
+from models.train.common import grid, to_png
+from models.train.data import NAMES, NUM_CLASSES, ID, TIMES, colorize
+from models.export.presets import PRESETS
+from models.spade.generator import one_hot
 
 CACHE = os.path.join(HERE, '..', 'train', 'runs', 'cache')
 VEGETATION = [ID[n] for n in ('grass', 'tree', 'bush', 'hill')]
@@ -322,9 +321,9 @@ def main(argv=None):
     p.add_argument('--fixtures', default=os.path.join(HERE, '..', 'fixtures'))
     p.add_argument('--out', default=os.path.join(HERE, 'results'))
     p.add_argument('--cache', default=CACHE, help='where drawn held-out scenes are kept between runs')
-    p.add_argument('--threads', type=int, default=2)
+    options.add_threads(p)
     a = p.parse_args(argv)
-    torch.set_num_threads(a.threads)
+    options.use_threads(a)
     t0 = time.time()
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     names = a.names or [os.path.basename(os.path.normpath(r)) for r in a.runs]

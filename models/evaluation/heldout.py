@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from data import make_batch, NUM_CLASSES
+from models.train.data import make_batch, NUM_CLASSES
 
 HELDOUT_SEED0 = 30_000_000   # train.py ~1e6-2e6, distill.py ~1e5-1e6, segmenter.py 2e7+
 SECOND_SEED0 = 40_000_000    # a disjoint real set for the Frechet noise floor
@@ -34,7 +34,7 @@ def heldout_set(n, size, batch, second=False):
 
 def style_sets(n, size, batch):
     """{preset id: scenes on the same n layouts, rendered in that preset's style}."""
-    from presets import PRESETS
+    from models.export.presets import PRESETS
     return {pid: _draw(STYLE_SEED0, n, size, batch, style) for pid, _, style in PRESETS}
 
 

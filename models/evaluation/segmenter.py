@@ -3,7 +3,7 @@ at full 256 px resolution, trained on training-range seeds only. Its accuracy on
 images is the ceiling every synthesiser is measured against; its bottleneck features feed the
 Frechet distance. Trained once (resumable, in the background), not per evaluation:
 
-    nice -n 19 /usr/bin/python3 models/evaluation/segmenter.py --run models/train/runs/segmenter \
+    nice -n 19 /usr/bin/python3 -m models.evaluation.segmenter --run models/train/runs/segmenter \
         --minutes 120 --total-minutes 150 --out models/evaluation/segmenter.pt
 
 Procedural images cost ~0.5-1.5 s each at 256 px on 2 cores, more than a training step, so
@@ -13,7 +13,6 @@ training draws random crops from a pool of full-size scenes that is refreshed a 
 import argparse
 import json
 import os
-import sys
 import time
 
 import torch
@@ -21,9 +20,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'train'))
-import common  # noqa: E402,F401
-from data import make_batch, NUM_CLASSES  # noqa: E402
+from models import options
+from models.train.data import make_batch, NUM_CLASSES
 
 DEFAULT_PATH = os.path.join(HERE, 'segmenter.pt')
 # make_batch seeds the segmenter trains on; held-out scenes (heldout.py) use another range.
@@ -134,7 +132,7 @@ _CHECK_SET = {}
 @torch.no_grad()
 def check_miou(net, n=64, size=256, batch=8, device='cpu'):
     """mIoU of the segmenter on real images of the check range (its own ceiling, tracked in training)."""
-    from evaluate import Confusion  # evaluate imports this module: import late
+    from models.evaluation.evaluate import Confusion  # evaluate imports this module: import late
     was_training = net.training
     net.eval()
     conf = Confusion()
@@ -269,9 +267,9 @@ def main():
     p.add_argument('--run', default='', help='run directory: resumable checkpoint + mIoU checks')
     p.add_argument('--out', default=DEFAULT_PATH)
     p.add_argument('--init', default='', help='a saved segmenter to continue (when --run has no checkpoint)')
-    p.add_argument('--threads', type=int, default=2)
+    options.add_threads(p)
     a = p.parse_args()
-    torch.set_num_threads(a.threads)
+    options.use_threads(a)
     train(a.minutes, a.out, a.width, a.size, a.batch, a.steps, depth=a.depth, crop=a.crop, run=a.run or None,
           total_minutes=a.total_minutes, pool_size=a.pool, fresh=a.fresh, init=a.init or None)
 

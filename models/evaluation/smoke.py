@@ -1,25 +1,23 @@
 """Fast CI smoke test of the evaluation pipeline (tiny sizes, CPU, ~20 s) and the paper's
 uniform-label demonstration. Exit code 0 = pass.
 
-    /usr/bin/python3 models/evaluation/smoke.py
+    /usr/bin/python3 -m models.evaluation.smoke
 """
 import json
 import os
-import sys
 import tempfile
 import time
 
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import segmenter  # noqa: E402  (puts models/train on sys.path)
-import evaluate  # noqa: E402
-import train  # noqa: E402
-from data import ID, NUM_CLASSES  # noqa: E402
-from models.spade.generator import one_hot  # noqa: E402
-from models.spade import SPADE  # noqa: E402
-from models.baselines import Pix2PixHDGenerator  # noqa: E402
+from models.evaluation import segmenter
+from models.evaluation import evaluate
+from models.train import train
+from models.train.data import ID, NUM_CLASSES
+from models.spade.generator import one_hot
+from models.spade import SPADE
+from models.baselines import Pix2PixHDGenerator
 
 
 def check(cond, msg):

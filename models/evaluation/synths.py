@@ -9,18 +9,16 @@
 import json
 import os
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'export'))
-from load import load_run, ROOT  # noqa: E402  (puts models/train on sys.path)
-from data import NUM_CLASSES, PALETTE, make_batch  # noqa: E402
-from presets import preset_codes  # noqa: E402
-from models.spade.generator import one_hot  # noqa: E402
+from models.export.load import load_run, ROOT
+from models.train.data import NUM_CLASSES, PALETTE, make_batch
+from models.export.presets import preset_codes
+from models.spade.generator import one_hot
 
 # Training-range seeds for the class-mean floor (disjoint from held-out and preset seeds).
 CLASS_MEAN_SEED0 = 21_000_000

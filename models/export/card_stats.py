@@ -1,14 +1,12 @@
 """Summarise a training run's log.jsonl for a model card (markdown to stdout) + loss plot.
 
-    /usr/bin/python3 models/export/card_stats.py --run models/train/runs/server --plot models/landscape/samples/loss.png
+    /usr/bin/python3 -m models.export.card_stats --run models/train/runs/server --plot models/landscape/samples/loss.png
 """
 import argparse
 import json
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'train'))
-from common import loss_plot  # noqa: E402
+from models.train.common import loss_plot
 
 
 def last_segment(hist):

@@ -6,21 +6,18 @@ statistics come from real forward passes, so the folded statistics are not the i
 Compared in float64, where the rewrite is exact to ~1e-12 (in float32 a random tiny model
 amplifies rounding-order differences to ~1e-4, which would hide small real errors).
 
-    /usr/bin/python3 models/export/check_fast_graph.py     # prints 'fast graph check passed'
+    /usr/bin/python3 -m models.export.check_fast_graph     # prints 'fast graph check passed'
 """
 import os
-import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from load import ROOT, RenderAt, fold_spectral_norm  # noqa: E402
-from onnx_export import generator_graph  # noqa: E402
+from models.export.load import ROOT, RenderAt, fold_spectral_norm
+from models.export.onnx_export import generator_graph
 
-sys.path.insert(0, os.path.join(ROOT, 'models'))
-from spade.generator import SPADEGenerator  # noqa: E402
+from models.spade.generator import SPADEGenerator
 
 TOLERANCE = 1e-9  # float64
 

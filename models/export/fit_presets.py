@@ -11,25 +11,24 @@ whole picture), mean colour and brightness against the same layouts rendered in 
 the data generator. The evaluation (models/evaluation/evaluate.py) then scores the presets on
 held-out layouts.
 
-    /usr/bin/python3 models/export/fit_presets.py models/landscape --presets golden_hour sunset night \
+    /usr/bin/python3 -m models.export.fit_presets models/landscape --presets golden_hour sunset night \
         [--generations 12 --population 16 --layouts 8]
 """
 import argparse
 import json
 import math
 import os
-import sys
 
 import torch
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'evaluation'))
-from synths import OnnxModel  # noqa: E402  (puts models/train and models/export on sys.path)
-from data import ID, make_batch  # noqa: E402
-from presets import PRESETS  # noqa: E402
-from common import to_png  # noqa: E402
-from make_fixtures import load_fixture  # noqa: E402
+from models import options
+from models.evaluation.synths import OnnxModel
+from models.train.data import ID, make_batch
+from models.export.presets import PRESETS
+from models.train.common import to_png
+from models.fixtures.make_fixtures import load_fixture
 
 FIT_SEED0 = 50_000_000  # layouts for fitting: disjoint from training, evaluation and preset seeds
 REGIONS = {
@@ -93,9 +92,9 @@ def main():
     p.add_argument('--population', type=int, default=16)
     p.add_argument('--layouts', type=int, default=8)
     p.add_argument('--sigma', type=float, default=0.25, help='initial step per dimension (N(0, I) codes have norm 16)')
-    p.add_argument('--threads', type=int, default=2)
+    options.add_threads(p)
     a = p.parse_args()
-    torch.set_num_threads(a.threads)
+    options.use_threads(a)
     model = OnnxModel(a.folder)
     path = os.path.join(a.folder, 'presets.json')
     with open(path) as f:

@@ -1,16 +1,13 @@
 """Load trained weights for export: EMA generator + encoder, spectral norm folded, eval mode."""
 import json
 import os
-import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, 'models', 'train'))
-from common import build_models, load_sharded, unprefixed  # noqa: E402
+from models.train.common import build_models, load_sharded, unprefixed
 
 
 def fold_spectral_norm(model):

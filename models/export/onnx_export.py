@@ -1,6 +1,6 @@
 """Export the server generator and the style encoder to ONNX (+ PyTorch parity fixtures).
 
-    /usr/bin/python3 models/export/onnx_export.py --run models/train/runs/server --out models/landscape
+    /usr/bin/python3 -m models.export.onnx_export --run models/train/runs/server --out models/landscape
 
 generator.onnx: labels uint8 [N,H,W] (OneHot inside the graph), z float32 [N,256]
                 -> image float32 [N,3,H,W] in [-1,1]; spectral norm folded, BN in eval form.
@@ -16,16 +16,15 @@ reported separately in parity/meta.json.
 import argparse
 import json
 import os
-import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from load import load_run, ROOT  # noqa: E402
-from data import make_batch  # noqa: E402  (models/train on sys.path via load)
-from fast_graph import FastGenerator  # noqa: E402
+from models import options
+from models.export.load import load_run, ROOT
+from models.train.data import make_batch
+from models.export.fast_graph import FastGenerator
 
 
 class HalfStore(nn.Module):
@@ -128,7 +127,7 @@ def main():
     p.add_argument('--run', default=os.path.join(ROOT, 'models', 'train', 'runs', 'server'))
     p.add_argument('--out', default=os.path.join(ROOT, 'models', 'landscape'))
     p.add_argument('--fp16', type=int, default=1)
-    p.add_argument('--seed', type=int, default=2024)
+    options.add_seed(p, 2024)
     p.add_argument('--render-size', type=int, default=0, help='render internally at this size, upsample')
     p.add_argument('--which', default='G_ema', help='G_ema (EMA weights) or G (raw); short runs: EMA lags')
     p.add_argument('--fast', type=int, default=1, help='1: export the folded inference graph (fast_graph.py); 0: trace as is')

@@ -1,6 +1,6 @@
 """Style presets, model.json, and sample grids on the hand-drawn fixtures.
 
-    /usr/bin/python3 models/export/presets.py --run models/train/runs/server --out models/landscape \
+    /usr/bin/python3 -m models.export.presets --run models/train/runs/server --out models/landscape \
         [--preview-run models/train/runs/preview --preview-out models/landscape-preview]
 
 A preset's z is the style encoder's mean mu over procedural images rendered in that style
@@ -11,18 +11,15 @@ fixture with that z. Grids: rows = fixtures, columns = label map + renders in se
 import argparse
 import json
 import os
-import sys
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from load import load_run, ROOT  # noqa: E402
-from data import make_batch, colorize, NUM_CLASSES, TIMES, SEASONS  # noqa: E402
-from common import grid, to_png  # noqa: E402
+from models.export.load import load_run, ROOT
+from models.train.data import make_batch, colorize, NUM_CLASSES, TIMES, SEASONS
+from models.train.common import grid, to_png
 
-sys.path.insert(0, os.path.join(ROOT, 'models', 'fixtures'))
-from make_fixtures import FIXTURES, load_fixture  # noqa: E402
+from models.fixtures.make_fixtures import FIXTURES, load_fixture
 
 T, S_ = TIMES.index, SEASONS.index
 PRESETS = [  # id, name, forced style (unforced parts stay random)

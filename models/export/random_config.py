@@ -2,21 +2,19 @@
 print its size and multiply-accumulates per 256x256 frame, so candidate configs can be timed in
 onnxruntime-node (models/export/ort_time.mjs) before anyone trains them.
 
-    /usr/bin/python3 models/export/random_config.py OUT.onnx --ngf 12 --nhidden 24 [--render-size 128] [--fast 0]
+    /usr/bin/python3 -m models.export.random_config OUT.onnx --ngf 12 --nhidden 24 [--render-size 128] [--fast 0]
 """
 import argparse
 import json
 import os
-import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from load import RenderAt, fold_spectral_norm  # noqa: E402
-from onnx_export import export_generator  # noqa: E402
-from common import build_models  # noqa: E402  (models/train on sys.path via load)
+from models.export.load import RenderAt, fold_spectral_norm
+from models.export.onnx_export import export_generator
+from models.train.common import build_models
 
 
 def count_macs(module, *inputs):

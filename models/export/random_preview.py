@@ -1,21 +1,20 @@
 """Export a preview generator with random weights through the same path as the shipped one
 (models/export/tfjs_export.py), to time candidate configs in the browser before distilling.
 
-    /usr/bin/python3 models/export/random_preview.py OUT_DIR [--ngf 8] [--nhidden 16] [--size 64] [--norm spade|clade]
+    /usr/bin/python3 -m models.export.random_preview OUT_DIR [--ngf 8] [--nhidden 16] [--size 64] [--norm spade|clade]
 
 OUT_DIR gets the same files as models/landscape-preview (model.json, labels.json, tfjs/, parity/).
 """
 import argparse
 import os
-import sys
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from load import fold_spectral_norm  # noqa: E402
-from tfjs_export import export  # noqa: E402
-from common import build_models  # noqa: E402  (models/train on sys.path via load)
+from models import options
+from models.export.load import fold_spectral_norm
+from models.export.tfjs_export import export
+from models.train.common import build_models
 
 
 def main():
@@ -25,7 +24,7 @@ def main():
     p.add_argument('--nhidden', type=int, default=16)
     p.add_argument('--size', type=int, default=64)
     p.add_argument('--norm', choices=('spade', 'clade'), default='spade')
-    p.add_argument('--seed', type=int, default=0)
+    options.add_seed(p, 0)
     a = p.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(a.seed)

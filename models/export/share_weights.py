@@ -3,7 +3,7 @@ weights traced at two internal resolutions, so both .onnx files keep only their 
 at one external weights file (ONNX external data: location, offset, length). Halves the model's
 size in the repository (the device machine copies at most 64 MiB) and on disk.
 
-    /usr/bin/python3 models/export/share_weights.py models/landscape/generator.onnx \
+    /usr/bin/python3 -m models.export.share_weights models/landscape/generator.onnx \
         models/landscape/generator_draft.onnx --weights generator.weights
 
 Initializers are matched by content, so graphs whose tensors carry different names still share.

@@ -1,6 +1,6 @@
 """Export the preview generator as a tfjs weights manifest quantised to uint8.
 
-    /usr/bin/python3 models/export/tfjs_export.py --run models/train/runs/preview --out models/landscape-preview
+    /usr/bin/python3 -m models.export.tfjs_export --run models/train/runs/preview --out models/landscape-preview
 
 Writes <out>/tfjs/model.json ({format, config, weightsManifest}) + <out>/tfjs/weights.bin in
 tfjs's own manifest format (tf.io.decodeWeights reads it; uint8 entries carry
@@ -16,15 +16,14 @@ import argparse
 import json
 import os
 import shutil
-import sys
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from load import load_run, ROOT  # noqa: E402
-from data import make_batch  # noqa: E402
-from models.spade.clade import CLADE  # noqa: E402
+from models import options
+from models.export.load import load_run, ROOT
+from models.train.data import make_batch
+from models.spade.clade import CLADE
 
 QUANT_MIN_SIZE = 64  # 1-D tensors (biases, folded BN) stay float32: tiny, and most error-sensitive
 
@@ -152,7 +151,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--run', default=os.path.join(ROOT, 'models', 'train', 'runs', 'preview'))
     p.add_argument('--out', default=os.path.join(ROOT, 'models', 'landscape-preview'))
-    p.add_argument('--seed', type=int, default=2024)
+    options.add_seed(p, 2024)
     a = p.parse_args()
     torch.set_num_threads(2)
     G, _, cfg, meta = load_run(a.run)

@@ -1,7 +1,7 @@
 """Convert an official NVlabs SPADE generator checkpoint (latest_net_G.pth) into a SPADE Canvas
 model directory: generator.onnx + model.json + labels.json.
 
-    /usr/bin/python3 models/official/convert.py --checkpoint latest_net_G.pth --dataset coco --out models/coco
+    /usr/bin/python3 -m models.official.convert --checkpoint latest_net_G.pth --dataset coco --out models/coco
 
 The checkpoint is the user's (licence CC BY-NC-SA 4.0, NVIDIA): we never ship or redistribute
 it, nor the ONNX made from it (models/coco etc. are git-ignored by convention: do not commit).
@@ -135,7 +135,6 @@ def detect_layout(sd, path):
 def build_generator(sd, path, ds, layout, size, upsampling):
     """Our SPADEGenerator in the official configuration, loaded with the checkpoint (checked)."""
     import torch
-    sys.path.insert(0, ROOT)
     from models.spade import SPADEGenerator
     w, h = size
     if layout['most']:
@@ -178,8 +177,7 @@ def build_generator(sd, path, ds, layout, size, upsampling):
         sigma = float(torch.dot(sd[p + '.weight_u'].float(), wm @ sd[p + '.weight_v'].float()))
         if not sigma > 0:
             raise ConvertError(f'checkpoint {path}: spectral norm of {p} is {sigma} (weight_u/weight_v damaged)')
-    sys.path.insert(0, os.path.join(ROOT, 'models', 'export'))
-    from load import fold_spectral_norm  # W = W_orig / (u . W_mat v), no power iteration
+    from models.export.load import fold_spectral_norm  # W = W_orig / (u . W_mat v), no power iteration
     return fold_spectral_norm(G)
 
 
@@ -285,8 +283,7 @@ def export(graph, path, size, use_vae, z_dim, fp16=False):
     names = ['labels', 'z'] if use_vae else ['labels']
     axes = {n: {0: 'N'} for n in names + ['image']}
     if fp16:  # weights stored as float16 + Cast (half the file, ~195 MB for COCO); math stays fp32
-        sys.path.insert(0, os.path.join(ROOT, 'models', 'export'))
-        from onnx_export import to_half_storage
+        from models.export.onnx_export import to_half_storage
         to_half_storage(graph.G)
     with torch.no_grad():
         torch.onnx.export(graph, args, path, opset_version=13, input_names=names, output_names=['image'],

@@ -1,7 +1,7 @@
 """Parity fixtures for convert.py: tiny random checkpoints in the OFFICIAL layout, saved as real
 .pth files, with a PyTorch reference output computed from that official-layout module.
 
-    /usr/bin/python3 models/official/make_fixture.py            # writes models/official/fixtures/
+    /usr/bin/python3 -m models.official.make_fixture            # writes models/official/fixtures/
 
 The reference module below is written independently of models/spade/ (from ../../shared/SPADE.md):
 the same parameter names as latest_net_G.pth (weight_orig/weight_u/weight_v from torch's
@@ -16,7 +16,6 @@ with reference.f32.
 import json
 import os
 import tempfile
-import sys
 
 import torch
 import torch.nn as nn
@@ -24,8 +23,7 @@ import torch.nn.functional as F
 from torch.nn.utils import spectral_norm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import convert  # noqa: E402
+from models.official import convert
 
 FIXTURES = {
     # name: dataset, official input layout, tiny width; sizes kept small for a fast CPU test

@@ -3,34 +3,16 @@ import glob
 import io
 import json
 import os
-import sys
 
 import torch
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+from models.generators import build_generator
+from models.spade import ConvEncoder, MultiscaleDiscriminator
+from models.spade.oasis import OASISDiscriminator
 
-from models.spade import SPADEGenerator, ConvEncoder, MultiscaleDiscriminator  # noqa: E402
-from models.spade.clade import apply_norm  # noqa: E402
-from models.spade.oasis import OASISDiscriminator  # noqa: E402
-from models.baselines import ConcatGenerator, Pix2PixHDGenerator  # noqa: E402
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 
 SHARD_BYTES = 16 * 1024 * 1024 - 64 * 1024  # keep every file <= 16 MiB with pickle overhead
-
-
-def build_generator(cfg):
-    """cfg['arch']: 'spade' (default), or a baseline from models/baselines for the comparison."""
-    arch = cfg.get('arch', 'spade')
-    if arch == 'spade':  # cfg['norm'] 'clade' swaps its SPADE layers for CLADE (preview students)
-        return apply_norm(SPADEGenerator(cfg['label_nc'], ngf=cfg['ngf'], z_dim=cfg['z_dim'], use_vae=True,
-                                         num_upsampling_layers=cfg.get('upsampling', 'normal'),
-                                         crop_size=cfg['size'], nhidden=cfg['nhidden']), cfg)
-    if arch == 'concat':
-        return ConcatGenerator(cfg['label_nc'], ngf=cfg['ngf'], z_dim=cfg['z_dim'], crop_size=cfg['size'])
-    if arch == 'pix2pixhd':
-        return Pix2PixHDGenerator(cfg['label_nc'], ngf=cfg['ngf'], z_dim=cfg['z_dim'])
-    raise ValueError(f'unknown generator arch {arch!r}')
 
 
 def count_params(module):

@@ -11,7 +11,7 @@ Label ids and names come from models/landscape/labels.json (the canvas palette).
     labels, images, style = make_batch(seed, batch=4, height=256, width=256)
     labels: int64 [B,H,W]; images: float32 [B,3,H,W] in [-1,1]; style: dict of [B] tensors
 
-CLI: /usr/bin/python3 models/train/data.py --sheet models/train/contact_sheet.png
+CLI: /usr/bin/python3 -m models.train.data --sheet models/train/contact_sheet.png
 """
 import json
 import math
@@ -19,6 +19,8 @@ import os
 
 import torch
 import torch.nn.functional as F
+
+from models import options
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LABELS_PATH = os.path.join(HERE, '..', 'landscape', 'labels.json')
@@ -580,7 +582,7 @@ if __name__ == '__main__':
     p.add_argument('--sheet', default=os.path.join(HERE, 'contact_sheet.png'))
     p.add_argument('--n', type=int, default=12)
     p.add_argument('--size', type=int, default=256)
-    p.add_argument('--seed', type=int, default=0)
+    options.add_seed(p, 0)
     p.add_argument('--bench', action='store_true')
     a = p.parse_args()
     torch.set_num_threads(2)

@@ -1,6 +1,6 @@
 """Distil the server SPADE into the small preview SPADE.
 
-    nice -n 10 /usr/bin/python3 models/train/distill.py --teacher models/train/runs/server \
+    nice -n 10 /usr/bin/python3 -m models.train.distill --teacher models/train/runs/server \
         --name preview --ngf 8 --nhidden 32 --size 64 --max-minutes 20
 
 The student sees the same label map (nearest-downsampled, as F.interpolate does inside SPADE)
@@ -16,21 +16,18 @@ Output: models/train/runs/<name>/ (ckpt/ sharded, samples/, loss.png, log.jsonl)
 import argparse
 import json
 import os
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import common  # noqa: E402,F401
-from common import build_models, save_sharded, load_sharded, prefixed, unprefixed, grid, to_png, loss_plot  # noqa: E402
-from data import make_batch, colorize, NUM_CLASSES  # noqa: E402
-from models.spade.generator import one_hot  # noqa: E402
-from models.spade import loss as L  # noqa: E402
+from models import options
+from models.train.common import build_models, save_sharded, load_sharded, prefixed, unprefixed, grid, to_png, loss_plot
+from models.train.data import make_batch, colorize, NUM_CLASSES
+from models.spade.generator import one_hot
+from models.spade import loss as L
 
-sys.path.insert(0, os.path.join(common.ROOT, 'models', 'export'))
-from load import load_run  # noqa: E402
+from models.export.load import load_run
 
 
 def main(argv=None):
@@ -50,12 +47,11 @@ def main(argv=None):
     p.add_argument('--pool', type=int, default=4096)
     p.add_argument('--warm', type=int, default=48, help='teacher renders before the first step')
     p.add_argument('--new-per-step', type=int, default=2)
-    p.add_argument('--max-minutes', type=float, default=20)
-    p.add_argument('--max-steps', type=int, default=0)
-    p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--seed', type=int, default=11)
+    options.add_budget(p, 20)
+    options.add_threads(p)
+    options.add_seed(p, 11)
     a = p.parse_args(argv)
-    torch.set_num_threads(a.threads)
+    options.use_threads(a)
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     T, TE, tcfg, tmeta = load_run(a.teacher, a.teacher_which, a.teacher_render_size)
     tmeta['weights'] = a.teacher_which

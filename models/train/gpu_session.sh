@@ -45,7 +45,7 @@ say "start; $(nvidia-smi -L 2>/dev/null | head -1); $($PY -c 'import torch; prin
 # A few steps first: bf16 + channels_last, else fp16 AMP, else fp32, else CPU-side data, so a
 # surprise on the device costs seconds rather than the session.
 EXTRA=""
-probe() { timeout 90 $PY models/train/train.py --runs "$R/probe" --name p $MODEL $SRV --max-steps 3 --quiet --sample-minutes 100 "$@" >>"$LOG" 2>&1; }
+probe() { timeout 90 $PY -m models.train.train --runs "$R/probe" --name p $MODEL $SRV --max-steps 3 --quiet --sample-minutes 100 "$@" >>"$LOG" 2>&1; }
 if [ "${SKIP_PROBE:-0}" = 1 ] || [ "${SMOKE:-0}" = 1 ]; then say "probe skipped";
 elif probe; then say "probe ok";
 elif probe --amp-dtype fp16 --channels-last 0; then EXTRA="--amp-dtype fp16 --channels-last 0"; say "probe ok with fp16 AMP";
@@ -64,11 +64,11 @@ bounded() {  # minutes name command...: a hard cap of minutes + 1 (CUDA start-up
 }
 
 if awk "BEGIN{exit !($SEG_MIN > 0)}"; then
-  bounded "$SEG_MIN" segmenter $PY models/evaluation/segmenter.py $SEG --run "$R/segmenter" --minutes "$SEG_MIN" \
+  bounded "$SEG_MIN" segmenter $PY -m models.evaluation.segmenter $SEG --run "$R/segmenter" --minutes "$SEG_MIN" \
     --init models/evaluation/segmenter.pt --out "$R/segmenter.pt" --threads $THREADS
 fi
 # --total-minutes: the LR schedule of this session; the state's ledger keeps the totals.
-bounded "$SRV_MIN" server $PY models/train/train.py --runs "$R" --name server $MODEL $SRV $EXTRA \
+bounded "$SRV_MIN" server $PY -m models.train.train --runs "$R" --name server $MODEL $SRV $EXTRA \
   --state "$STATE" --max-minutes "$SRV_MIN" --total-minutes "$SRV_MIN" --ckpt-minutes 1 --sample-minutes 1 \
   --threads $THREADS
 say "training done; $(tail -1 "$R/server/progress.txt" 2>/dev/null)"

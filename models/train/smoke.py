@@ -1,27 +1,23 @@
 """Fast smoke test (a few seconds on CPU): data generator, SPADE train step + resume,
 distillation step, ONNX and tfjs export on tiny sizes. Exit code 0 = pass.
 
-    /usr/bin/python3 models/train/smoke.py
+    /usr/bin/python3 -m models.train.smoke
 """
 import os
-import sys
 import tempfile
 import time
 
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import common  # noqa: E402,F401
-from data import make_batch, NUM_CLASSES, NAMES  # noqa: E402
-import train  # noqa: E402
-import distill  # noqa: E402
-import training_state  # noqa: E402
+from models.train.data import make_batch, NUM_CLASSES, NAMES
+from models.train import train
+from models.train import distill
+from models.train import training_state
 
-sys.path.insert(0, os.path.join(common.ROOT, 'models', 'export'))
-from load import load_run  # noqa: E402
-import onnx_export  # noqa: E402
-import tfjs_export  # noqa: E402
+from models.export.load import load_run
+from models.export import onnx_export
+from models.export import tfjs_export
 
 
 def check(cond, msg):

@@ -1,6 +1,6 @@
 """Train SPADE (VAE mode) on procedural landscapes. One command, resumable, time-bounded.
 
-    nice -n 10 /usr/bin/python3 models/train/train.py --name server --ngf 16 --nhidden 32 \
+    nice -n 10 /usr/bin/python3 -m models.train.train --name server --ngf 16 --nhidden 32 \
         --size 256 --low-size 128 --low-minutes 100 --total-minutes 140 --max-minutes 140
 
 Runs on CUDA with mixed precision when available, else CPU with --threads threads.
@@ -21,22 +21,22 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import common  # noqa: E402  (also puts the repo root on sys.path)
-import training_state  # noqa: E402
-from common import build_models, build_generator, count_params, match_width, save_sharded, load_sharded, prefixed, unprefixed, grid, to_png, loss_plot  # noqa: E402
-from data import make_batch, colorize, NUM_CLASSES, TIMES, SEASONS  # noqa: E402
-from models.spade.generator import one_hot  # noqa: E402
-from models.spade.encoder import reparameterize  # noqa: E402
-from models.spade import loss as L  # noqa: E402
-from models.spade import oasis as OASIS  # noqa: E402
+from models import options
+from models.train import training_state
+from models.generators import GENERATORS, build_generator
+from models.train.common import build_models, count_params, match_width, save_sharded, load_sharded, prefixed, unprefixed, grid, to_png, loss_plot
+from models.train.data import make_batch, colorize, NUM_CLASSES, TIMES, SEASONS
+from models.spade.generator import one_hot
+from models.spade.encoder import reparameterize
+from models.spade import loss as L
+from models.spade import oasis as OASIS
 
 
 def get_args(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument('--name', default='server')
     p.add_argument('--runs', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), 'runs'))
-    p.add_argument('--arch', default='spade', choices=['spade', 'concat', 'pix2pixhd'],
+    p.add_argument('--arch', default='spade', choices=list(GENERATORS),
                    help='generator; the baselines exist for models/evaluation comparisons')
     p.add_argument('--match-params', action='store_true',
                    help='baselines: pick the width whose generator has as many parameters as the SPADE one of --ngf/--nhidden')
@@ -66,13 +66,12 @@ def get_args(argv=None):
     p.add_argument('--ema', type=float, default=0.999)
     p.add_argument('--pool', type=int, default=256, help='buffer of generated samples')
     p.add_argument('--fresh', type=int, default=1, help='new samples generated per step')
-    p.add_argument('--max-minutes', type=float, default=60, help='bound for this invocation')
+    options.add_budget(p, 60)
     p.add_argument('--total-minutes', type=float, default=0, help='planned total (LR decay); default max')
-    p.add_argument('--max-steps', type=int, default=0)
     p.add_argument('--ckpt-minutes', type=float, default=5)
     p.add_argument('--sample-minutes', type=float, default=5)
-    p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--seed', type=int, default=1)
+    options.add_threads(p)
+    options.add_seed(p, 1)
     p.add_argument('--device', default='auto')
     p.add_argument('--amp', type=int, default=1, help='mixed precision on CUDA (0 = fp32)')
     p.add_argument('--amp-dtype', default='fp16', choices=['fp16', 'bf16'],
@@ -120,7 +119,7 @@ class Pool:
 
 def main(argv=None):
     a = get_args(argv)
-    torch.set_num_threads(a.threads)
+    options.use_threads(a)
     dev = torch.device('cuda' if (a.device == 'auto' and torch.cuda.is_available()) else
                        (a.device if a.device != 'auto' else 'cpu'))
     amp = dev.type == 'cuda' and bool(a.amp)

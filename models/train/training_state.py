@@ -12,7 +12,7 @@ import time
 
 import torch
 
-from common import load_sharded, save_sharded, prefixed
+from models.train.common import load_sharded, save_sharded, prefixed
 
 LEDGER_START, LEDGER_END = '<!-- ledger:start -->', '<!-- ledger:end -->'
 

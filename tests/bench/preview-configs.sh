@@ -21,7 +21,7 @@ for i in $(seq 1 $#); do
   mkdir -p "$work/$i"
   cp -rs "$PWD/models/landscape" "$work/$i/landscape"  # symlinked files: the registry skips symlinked folders
   # shellcheck disable=SC2086  # the flags are meant to split
-  /usr/bin/python3 models/export/random_preview.py "$work/$i/landscape-preview" ${spec#*|} > /dev/null
+  /usr/bin/python3 -m models.export.random_preview "$work/$i/landscape-preview" ${spec#*|} > /dev/null
 done
 declare -a rows size
 for r in $(seq 1 "$rounds"); do

@@ -11,7 +11,7 @@ const hasTorch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' })
 
 describe('fast export graph', () => {
   it.skipIf(!hasTorch)('computes the same image as the training module', async () => {
-    const r = await runPython(['models/export/check_fast_graph.py'], 120_000);
+    const r = await runPython(['-m', 'models.export.check_fast_graph'], 120_000);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('fast graph check passed');
   }, 150_000);

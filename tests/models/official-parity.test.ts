@@ -18,7 +18,8 @@ import { Generator } from '../../server/render/generator';
 
 const PY = '/usr/bin/python3';
 const root = path.resolve(__dirname, '../..');
-const convert = path.join(root, 'models/official/convert.py');
+// the pipeline is a package (models/): scripts run as modules from the repository root
+const convert = ['-m', 'models.official.convert'];
 const fixtures = path.join(root, 'models/official/fixtures');
 const hasTorch = existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 const inCI = process.env.CI === 'true';
@@ -82,14 +83,13 @@ describe.skipIf(!hasTorch)('official SPADE checkpoints -> ONNX', () => {
     // the other refusals, the cityscapes conversion, and the ADE20K + VAE fixtures, which are
     // made at test time (not committed).
     const jobs = [
-      py([convert, ...convertArgs('coco-tiny')]).then((r) => void (converted['coco-tiny'] = r)),
-      py([convert, ...truncated]).then((r) => void (refusals.truncated = r)),
+      py([...convert, ...convertArgs('coco-tiny')]).then((r) => void (converted['coco-tiny'] = r)),
+      py([...convert, ...truncated]).then((r) => void (refusals.truncated = r)),
       py(['-c', `
 import contextlib, io, json, sys
 import torch
-here, tmp, coco, jobs = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-sys.path.insert(0, here)
-import convert, make_fixture
+tmp, coco, jobs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+from models.official import convert, make_fixture
 sd = torch.load(coco, map_location='cpu')
 del sd['up_1.norm_0.mlp_gamma.weight']
 torch.save(sd, tmp + '/missing.pth')
@@ -115,7 +115,7 @@ def runtime():
     return 0
 run('runtime', runtime)
 print(json.dumps(out))
-`, path.dirname(convert), tmp, path.join(coco, 'latest_net_G.pth'), JSON.stringify({ refuse: rest, cityscapes: convertArgs('cityscapes-tiny') })])
+`, tmp, path.join(coco, 'latest_net_G.pth'), JSON.stringify({ refuse: rest, cityscapes: convertArgs('cityscapes-tiny') })])
         .then((r) => {
           expect(r.status, r.stderr).toBe(0);
           const results = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, Run>;

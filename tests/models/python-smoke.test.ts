@@ -17,10 +17,10 @@ describe('models python smoke', () => {
   });
 
   it.skipIf(!hasModules).each([
-    ['models/train/smoke.py', 'smoke passed'],
-    ['models/evaluation/smoke.py', 'evaluation smoke passed'],
-  ])('%s passes', async (script, done) => {
-    const r = await runPython([script], 180_000);
+    ['models.train.smoke', 'smoke passed'],
+    ['models.evaluation.smoke', 'evaluation smoke passed'],
+  ])('%s passes', async (module, done) => {
+    const r = await runPython(['-m', module], 180_000);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(done);
   }, 200_000);
