@@ -15,6 +15,13 @@ export function labelShortcut(i: number): string | null {
   return null;
 }
 
+/** The label keys of a palette of n labels, for the shortcut line ("1–0, ⇧1–⇧6"). */
+export function labelKeysHint(n: number): string {
+  const keys = Math.min(n, 19);
+  if (keys <= 10) return `1–${DIGITS[keys - 1]}`;
+  return keys === 11 ? '1–0, ⇧1' : `1–0, ⇧1–⇧${DIGITS[keys - 11]}`;
+}
+
 /** Index of the label a key press picks, or -1. */
 export function labelIndexForKey(e: { code: string; shiftKey: boolean }): number {
   const m = /^Digit(\d)$/.exec(e.code);

@@ -7,7 +7,7 @@ import { rememberRoom, type Identity } from '../lib/identity';
 import { api } from '../lib/api';
 import { LOCAL_ORIGIN, usePeers, useRoomSync } from '../hooks/useRoomSync';
 import { PaintCanvas, type PaintTool } from './PaintCanvas';
-import { Palette, labelIndexForKey } from './Palette';
+import { Palette, labelIndexForKey, labelKeysHint } from './Palette';
 import { CopyLink } from './CopyLink';
 import { LabelMapFile } from './LabelMapFile';
 import { Toolbar, TOOLS } from './Toolbar';
@@ -221,8 +221,9 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
             />
           </div>
           <p className="muted small hint" data-testid="map-hash" data-hash={mapHash}>
-            Strokes sync live to everyone with the link · B brush · E eraser · L line · F fill · [ ] size · 1–0, ⇧1–⇧6 labels · Alt-click
-            picks a label · wheel or + − zoom · space-drag pan · ⇧0 fit · Ctrl+Z undo · V picture view
+            Strokes sync live to everyone with the link · B brush · E eraser · L line · F fill · [ ] size ·{' '}
+            {labelKeysHint(labels.labels.length)} labels · Alt-click picks a label · wheel or + − zoom · space-drag pan · ⇧0 fit · Ctrl+Z
+            undo · V picture view · P large picture
           </p>
         </main>
         <aside className="side right">

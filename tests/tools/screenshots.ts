@@ -1,6 +1,6 @@
 /**
  * Screenshots of the product as a user sees it, from a real server and headless Chromium: the
- * room (desktop, both views, tablet and phone widths), the landing page and the gallery. Needs a
+ * room (desktop, both views, zoomed in, the large picture, tablet and phone), the landing page and the gallery. Needs a
  * production build (`npx next build`). README images come from here (docs/images).
  *   npm run screenshots -- [output dir, default a new temporary dir]
  */
@@ -39,6 +39,10 @@ try {
     [0.24, 0.88],
   ]);
   await page.waitForTimeout(2500);
+  // the pointer over the canvas: its label and the brush circle show
+  const frame = (await page.getByTestId('paint-canvas').boundingBox())!;
+  await page.mouse.move(frame.x + frame.width * 0.62, frame.y + frame.height * 0.7);
+  await page.waitForTimeout(300);
   await page.screenshot({ path: `${out}/room.png` });
   await page.getByTestId('save-scene').click();
   await page.getByTestId('scene-title').fill('Lake with pines');
@@ -48,18 +52,34 @@ try {
   await page.getByRole('tab', { name: 'Both' }).click();
   await page.waitForTimeout(500);
   await page.screenshot({ path: `${out}/room-both.png` });
+  await page.keyboard.press('p');
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${out}/picture-large.png` });
+  await page.keyboard.press('Escape');
+  await page.getByRole('tab', { name: 'Auto' }).click();
+  await page.mouse.move(frame.x + frame.width * 0.15, frame.y + frame.height * 0.88);
+  for (let i = 0; i < 6; i++) await page.mouse.wheel(0, -200);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${out}/room-zoomed.png` });
+  await page.getByTestId('zoom-fit').click();
+  await page.mouse.move(0, 0);
   await page.setViewportSize({ width: 800, height: 1000 });
   await page.waitForTimeout(800);
-  await page.screenshot({ path: `${out}/room-narrow.png` });
+  await page.screenshot({ path: `${out}/room-tablet.png` });
   const landing = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
   await landing.goto(server.url);
   await landing.waitForTimeout(1500);
   await landing.screenshot({ path: `${out}/landing.png`, fullPage: true });
   await landing.setViewportSize({ width: 390, height: 844 });
   await landing.screenshot({ path: `${out}/landing-phone.png`, fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: `${out}/room-phone.png`, fullPage: true });
+  // a phone: touch, no keyboard; the first screen as it opens
+  const phone = await (
+    await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+  ).newPage();
+  await phone.goto(`${server.url}/r/${room}`);
+  await phone.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
+  await phone.waitForTimeout(2500);
+  await phone.screenshot({ path: `${out}/room-phone.png` });
   await landing.setViewportSize({ width: 1400, height: 900 });
   await landing.goto(`${server.url}/gallery`);
   await landing.waitForTimeout(1500);
