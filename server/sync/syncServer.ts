@@ -11,6 +11,7 @@ import { decodePathPart, requestUrl } from '../http/requestUrl';
 import { Heartbeat } from './heartbeat';
 import type { IpLimits } from '../limits/ipLimits';
 import { rejectUpgrade } from '../guards/upgrade';
+import { guardListener } from '../guards/listener';
 
 /** Messages kept from a client while its room loads. */
 const MAX_EARLY_MESSAGES = 64;
@@ -66,7 +67,11 @@ export class SyncServer {
         ws.off('message', keep);
         if (!joined) return; // left while the room was loading
         const { room, session } = joined;
-        ws.on('message', (data: ArrayBuffer) => room.receive(session, new Uint8Array(data)));
+        const internalError = () => ws.close(1011, 'internal error');
+        ws.on(
+          'message',
+          guardListener(this.log, 'sync message', internalError, (data: ArrayBuffer) => room.receive(session, new Uint8Array(data))),
+        );
         ws.on('close', () => room.leave(session));
         ws.on('error', () => room.leave(session));
         for (const data of early) room.receive(session, new Uint8Array(data));
