@@ -267,13 +267,17 @@ const probes: Probe[] = [
       const pid = server.process.pid!;
       const before = rssMiB(pid);
       const ws = await openRaw(`${server.wsUrl}${YJS_PATH}/${rooms.big}`);
-      (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const socket = (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      socket.pause();
       const step1 = message(0, (e) => syncProtocol.writeSyncStep1(e, new Y.Doc()));
       for (let i = 0; i < 100; i++) ws.send(step1);
-      const closed = new Promise<string>((resolve) => ws.once('close', (code) => resolve(`${code}`)));
       await new Promise((r) => setTimeout(r, 1500));
       const during = rssMiB(pid);
-      const code = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still open'), 2.5 * HEARTBEAT_MS))]);
+      // Still not reading through two heartbeats; then read, to see how the server ended it.
+      await new Promise((r) => setTimeout(r, 2 * HEARTBEAT_MS));
+      const closed = new Promise<string>((resolve) => ws.once('close', (code) => resolve(`${code}`)));
+      socket.resume();
+      const code = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still open'), 5000))]);
       ws.terminate();
       return `RSS ${before.toFixed(0)} -> ${during.toFixed(0)} MiB while reading nothing; ${code === '1006' ? 'dropped by the heartbeat' : code}`;
     },
