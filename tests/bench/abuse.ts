@@ -346,7 +346,7 @@ const probes: Probe[] = [
   },
 ];
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const server = await startServer({ env: { HEARTBEAT_MS: String(HEARTBEAT_MS), LOG_LEVEL: 'error' } });
   const pid = server.process.pid!;
   const victimRoom = await createRoom(server.url);
@@ -426,10 +426,11 @@ async function main(): Promise<void> {
   console.log('| probe | outcome | victim p50 ms | p99 ms | max ms | strokes |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
-  console.log(
-    `\nprocess crashes: ${crashes + (alive ? 0 : 1)}; server RSS ${rssStart.toFixed(0)} MiB before the probes, ${rssEnd.toFixed(0)} MiB after`,
-  );
+  const total = crashes + (alive ? 0 : 1);
+  console.log(`\nprocess crashes: ${total}; server RSS ${rssStart.toFixed(0)} MiB before the probes, ${rssEnd.toFixed(0)} MiB after`);
+  return total;
 }
 
 if (process.argv[2] === 'victim') await victim(process.argv[3], process.argv[4]);
-else await main();
+// Probes leave sockets of the attacker side behind: exit rather than wait for them.
+else process.exit((await main()) === 0 ? 0 : 1);
