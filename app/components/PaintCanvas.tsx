@@ -9,14 +9,13 @@ import { newStrokeId, STROKE_LIMITS, type Stroke, type Tool } from '@/lib/stroke
 import { MAX_LIVE_POINTS } from '@/lib/presence';
 import { docVersion } from '@/lib/docVersion';
 import { LOCAL_ORIGIN, type Peer, type RoomSync } from '../hooks/useRoomSync';
-import { FIT, panBy, pinch, toCanvas, wheelFactor, zoomAt, type View } from '../lib/viewport';
+import { FIT, panBy, pinch, toCanvas, zoomAt, type View } from '../lib/viewport';
+import { useCanvasView, ZOOM_STEP } from '../hooks/useCanvasView';
 
 /** Resolution of the on-screen label map; CSS scales it to the available space. */
 export const DISPLAY_RES = 512;
 /** Pointer moves closer than this (canvas units) to the last point add nothing. */
 const MIN_STEP = 3;
-/** Zoom step of the + and - keys and buttons. */
-const ZOOM_STEP = 1.5;
 
 export type PaintTool = Exclude<Tool, 'clear'>;
 
@@ -48,9 +47,6 @@ interface Hover {
   canvas: Point;
   alt: boolean;
 }
-
-const isTyping = (target: EventTarget | null) =>
-  target instanceof HTMLElement && target.closest('input, textarea, select, [contenteditable]') !== null;
 
 interface Draft {
   tool: PaintTool;
@@ -97,16 +93,9 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
   const overlayRef = useRef<HTMLCanvasElement>(null);
   const mapIds = useRef<Uint8Array | null>(null);
   const draft = useRef<Draft | null>(null);
-  const [view, setViewState] = useState<View>(FIT);
-  const viewRef = useRef(view);
-  const setView = useCallback((next: View | ((v: View) => View)) => {
-    viewRef.current = typeof next === 'function' ? next(viewRef.current) : next;
-    setViewState(viewRef.current);
-  }, []);
+  const { view, viewRef, setView, framePos, hovering, spaceHeld } = useCanvasView(frameRef);
   const gesture = useRef<Gesture | null>(null);
   const touches = useRef(new Map<number, Point>());
-  const hovering = useRef(false);
-  const [spaceHeld, setSpaceHeld] = useState(false);
   const [hover, setHover] = useState<Hover | null>(null);
   const frame = useRef<number | null>(null);
   const peersRef = useRef(peers);
@@ -149,13 +138,6 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
 
   useEffect(paintOverlay, [peers, paintOverlay]);
 
-  /** Pointer position as fractions of the frame's content box (outside it on the border: clamped later). */
-  const framePos = useCallback((e: { clientX: number; clientY: number }): Point => {
-    const el = frameRef.current!;
-    const rect = el.getBoundingClientRect();
-    return [(e.clientX - rect.left - el.clientLeft) / el.clientWidth, (e.clientY - rect.top - el.clientTop) / el.clientHeight];
-  }, []);
-
   /** Integer canvas coordinates under a frame position, through the current view. */
   const canvasAt = (p: Point): Point => {
     const [u, v] = toCanvas(viewRef.current, p[0], p[1]);
@@ -170,44 +152,6 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
     const id = ids[py * DISPLAY_RES + px];
     return labels.labels.find((l) => l.id === id)?.name ?? null;
   };
-
-  // Wheel and trackpad pinch (ctrl + wheel) zoom about the pointer; the listener must be
-  // non-passive to keep the page from scrolling or zooming instead.
-  useEffect(() => {
-    const el = frameRef.current!;
-    const onWheel = (e: WheelEvent) => {
-      e.preventDefault();
-      const [fx, fy] = framePos(e);
-      setView((v) => zoomAt(v, wheelFactor(e.deltaY, e.deltaMode, e.ctrlKey), fx, fy));
-    };
-    el.addEventListener('wheel', onWheel, { passive: false });
-    return () => el.removeEventListener('wheel', onWheel);
-  }, [framePos, setView]);
-
-  // Space held over the canvas turns dragging into panning; + - zoom about the centre, Shift+0 fits.
-  useEffect(() => {
-    const onKeyDown = (e: KeyboardEvent) => {
-      if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (e.code === 'Space' && (hovering.current || gesture.current)) {
-        e.preventDefault();
-        setSpaceHeld(true);
-      } else if (e.key === '+' || e.key === '=') setView((v) => zoomAt(v, ZOOM_STEP, 0.5, 0.5));
-      else if (e.key === '-') setView((v) => zoomAt(v, 1 / ZOOM_STEP, 0.5, 0.5));
-      else if (e.code === 'Digit0' && e.shiftKey) setView(FIT);
-    };
-    const onKeyUp = (e: KeyboardEvent) => {
-      if (e.code === 'Space') setSpaceHeld(false);
-    };
-    const release = () => setSpaceHeld(false);
-    window.addEventListener('keydown', onKeyDown);
-    window.addEventListener('keyup', onKeyUp);
-    window.addEventListener('blur', release);
-    return () => {
-      window.removeEventListener('keydown', onKeyDown);
-      window.removeEventListener('keyup', onKeyUp);
-      window.removeEventListener('blur', release);
-    };
-  }, [setView]);
 
   const publish = (d: Draft | null) => {
     awareness.setLocalStateField('drawing', d && { ...d, points: d.points.slice(-MAX_LIVE_POINTS * 2) });
