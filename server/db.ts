@@ -3,19 +3,43 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
+import { PrismaClient as PostgresClient } from '../generated/prisma-postgresql/client';
 import { log } from './log';
 
+/**
+ * The SQLite client's type for both databases: both clients come from one model source
+ * (prisma/postgresql.ts), and SQLite's inputs are the narrower set, so code typed against it only
+ * uses queries PostgreSQL runs too.
+ */
 export type Db = PrismaClient;
 
-function sqlitePath(url: string): string | null {
-  return url.startsWith('file:') ? url.slice('file:'.length) : null;
+export type DatabaseProvider = 'sqlite' | 'postgresql';
+
+/** `postgresql://` (or `postgres://`) selects PostgreSQL; `file:` is SQLite. */
+export function databaseProvider(url: string): DatabaseProvider {
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
+  if (url.startsWith('file:')) return 'sqlite';
+  throw new Error(`DATABASE_URL must be a file: (SQLite) or postgresql:// URL; got ${redact(url)}`);
+}
+
+/** The URL without its password, for logs and errors. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
 }
 
 /** Applies pending migrations with the project's own Prisma CLI (offline-capable, see prisma.config.ts). */
 export function migrate(root: string, databaseUrl: string): void {
-  const file = sqlitePath(databaseUrl);
-  if (file) fs.mkdirSync(path.dirname(path.resolve(root, file)), { recursive: true });
+  if (databaseProvider(databaseUrl) === 'sqlite') {
+    fs.mkdirSync(path.dirname(path.resolve(root, databaseUrl.slice('file:'.length))), { recursive: true });
+  }
   const require = createRequire(import.meta.url);
   const cli = require.resolve('prisma/build/index.js');
   const result = spawnSync(process.execPath, [cli, 'migrate', 'deploy'], {
@@ -26,11 +50,11 @@ export function migrate(root: string, databaseUrl: string): void {
   if (result.status !== 0) {
     throw new Error(`Database migration failed:\n${result.stdout}\n${result.stderr}`);
   }
-  log.info({ database: databaseUrl }, 'database migrated');
+  log.info({ database: redact(databaseUrl) }, 'database migrated');
 }
 
 export function openDb(databaseUrl: string): Db {
-  const file = sqlitePath(databaseUrl);
-  if (!file) throw new Error(`Only SQLite file: URLs are wired up for the default start; got ${databaseUrl}`);
-  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: databaseUrl }) });
+  if (databaseProvider(databaseUrl) === 'sqlite') return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: databaseUrl }) });
+  // Same models, same delegates; only the provider-specific extras (e.g. isolation levels) differ.
+  return new PostgresClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) }) as unknown as Db;
 }

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { freshDatabase } from './database';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -18,12 +17,6 @@ export interface TestServer {
 
 let nextPort = 3400 + (process.pid % 200) * 3;
 
-/** A fresh temporary SQLite database URL. */
-export function tempDatabase(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-test-'));
-  return `file:${path.join(dir, 'test.db')}`;
-}
-
 /**
  * Starts the real server (`server/main.ts`) as a child process on 127.0.0.1 and waits until it
  * listens. NO_UI=1 skips Next unless `ui` is set (browser tests need the pages).
@@ -32,7 +25,7 @@ export async function startServer(
   options: { dbUrl?: string; port?: number; ui?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const port = options.port ?? nextPort++;
-  const dbUrl = options.dbUrl ?? tempDatabase();
+  const dbUrl = options.dbUrl ?? (await freshDatabase());
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'main.ts')], {
     cwd: root,
     env: {
