@@ -33,5 +33,5 @@ class CatalogTextClient extends pg.Client {
 export function postgresMigrationAdapter(connectionString: string): PrismaPg {
   // Fields rather than a connection string: the adapter makes its shadow database (migrate diff
   // --from-migrations) by overriding `database`, which a connection string would take precedence over.
-  return new PrismaPg({ ...parseIntoClientConfig(connectionString), Client: CatalogTextClient });
+  return new PrismaPg({ ...parseIntoClientConfig(connectionString), Client: CatalogTextClient as typeof pg.Client });
 }
