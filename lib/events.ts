@@ -21,6 +21,8 @@ export const EVENTS = {
   voteState: 'style:state',
   /** server -> room: VoteState, on every change. */
   voteUpdate: 'style:update',
+  /** server -> one member: AccessClosed, then the server disconnects it (removed, role changed, link rotated). */
+  accessClosed: 'access-closed',
 } as const;
 
 /** What clients send, checked by the server before anything uses it. */
@@ -30,12 +32,15 @@ export const votePayload = z.object({ roundId: z.string().min(1).max(40), candid
 export type ProposePayload = z.infer<typeof proposePayload>;
 export type VotePayload = z.infer<typeof votePayload>;
 export type JoinAck = { ok: true } | { error: string };
+/** Why the server ended a member's access; `code` is the matching CLOSE_CODES value of the Yjs socket. */
+export type AccessClosed = { code: number; reason: string };
 
 /** What the server emits (socket.io's typed emit on the server, typed listeners in the browser). */
 export interface ServerToClientEvents {
   [EVENTS.frame]: (meta: FrameMeta, bytes: ArrayBuffer | Uint8Array) => void;
   [EVENTS.renderStatus]: (status: RenderStatus) => void;
   [EVENTS.voteUpdate]: (state: VoteState) => void;
+  [EVENTS.accessClosed]: (closed: AccessClosed) => void;
 }
 
 /** What the browser emits; the server receives these as `unknown` and validates them. */

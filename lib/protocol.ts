@@ -22,6 +22,14 @@ export const CLOSE_CODES = {
   missingState: 4412,
   /** The session did not read what it was sent: its send buffer passed the limit. */
   slowReader: 4508,
+  /** No access to the room: private without a current link, removed by the owner, or its link was rotated. */
+  noAccess: 4401,
+  /** A viewer (or a connection without an identity in an owned room) sent a change. */
+  readOnly: 4403,
+  /** A stroke whose author is not the session's user, or presence for another connection's client id. */
+  notYours: 4422,
+  /** The owner changed this person's role: reconnect to continue with the new one. */
+  roleChanged: 4409,
 } as const;
 
 export interface ModelInfo {

@@ -9,6 +9,8 @@ import { migrate, openDb } from './db';
 import { log } from './log';
 import { ModelRegistry } from './models/modelRegistry';
 import { RoomService } from './rooms/roomService';
+import { RoomAccess } from './rooms/roomAccess';
+import { accessRoutes } from './rooms/accessRoutes';
 import { PrismaUpdateStore } from './sync/updateStore';
 import { persistence } from './sync/persistence';
 import { RoomRegistry } from './sync/roomRegistry';
@@ -93,12 +95,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
       else res.destroy();
     });
   });
-  const sync = new SyncServer(registry, rooms, log, {
+  const access = new RoomAccess(db, identity, registry);
+  const sync = new SyncServer(registry, rooms, log, (req, roomId) => access.grant(roomId, identity.userIdOf(req)), {
     sendBufferBytes: config.SYNC_SEND_BUFFER_BYTES,
     heartbeatMs: config.HEARTBEAT_MS,
     limits: ipLimits,
   });
-  const realtime = createRealtime(server, { rooms, registry, identity, log });
+  const realtime = createRealtime(server, { access, registry, identity, log });
   limitSocketsPerAddress(realtime.io, ipLimits);
   const styles = new RoomStyles(db, registry);
   const render = new RenderService(
@@ -132,6 +135,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     styles,
     catalog,
     identity,
+    access,
     latestFrame: (id) => render.latestFrame(id),
     isRendered: (id) => realtime.channel.audience(id) > 0,
   });
@@ -140,10 +144,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     models,
     log,
     limits: ipLimits,
+    ownerOf: (req) => identity.userIdOf(req),
     routes: [
       ...identityRoutes(identity),
-      ...styleRoutes({ models, rooms, identity, catalog, encoder, voting, limits: ipLimits }),
+      ...styleRoutes({ models, rooms, identity, catalog, encoder, voting, limits: ipLimits, access }),
       ...galleryRoutes(gallery, identity, ipLimits),
+      ...accessRoutes(access, identity),
     ],
   });
   server.on(

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server as SocketServer } from 'socket.io';
 import { isRoomId } from '../lib/protocol';
 import { EVENTS, type ClientToServerEvents, type JoinAck, type ServerToClientEvents } from '../lib/events';
-import type { RoomService } from './rooms/roomService';
+import { isRefusal, type RoomAccess } from './rooms/roomAccess';
 import type { RoomRegistry } from './sync/roomRegistry';
 import type { FeedSession, Room } from './sync/room';
 import { identifySockets } from './identity/socketIdentity';
@@ -40,7 +40,10 @@ export type FeedHandler<E extends FeedRequest> = (context: FeedContext, payload:
  * (with the user from the identity cookie), so extensions see it join and leave, and each later
  * request goes to its handler with that room and session.
  */
-export function createRealtime(http: HttpServer, deps: { rooms: RoomService; registry: RoomRegistry; identity: Identity; log: Logger }) {
+export function createRealtime(
+  http: HttpServer,
+  deps: { access: Pick<RoomAccess, 'grant'>; registry: RoomRegistry; identity: Identity; log: Logger },
+) {
   const io: FeedServer = new SocketServer(http, {
     // Frames are images: raise the 1 MB default.
     maxHttpBufferSize: 8e6,
@@ -62,12 +65,13 @@ export function createRealtime(http: HttpServer, deps: { rooms: RoomService; reg
       if (joining) return reply({ error: 'already in a room; open a new connection for another' });
       joining = true;
       try {
-        if (!(await deps.rooms.find(roomId))) {
+        const grant = await deps.access.grant(roomId, (socket.data.userId as string | null) ?? null);
+        if (isRefusal(grant)) {
           joining = false;
-          return reply({ error: 'no such room' });
+          return reply({ error: grant.reason });
         }
         await socket.join(roomId);
-        const { room, session } = await deps.registry.watch(roomId, socket, (socket.data.userId as string | null) ?? null);
+        const { room, session } = await deps.registry.watch(roomId, socket, grant);
         if (socket.disconnected) return room.leave(session);
         socket.on('disconnect', () => room.leave(session));
         joined = { room, session };

@@ -8,6 +8,7 @@ import type { RoomService } from '../rooms/roomService';
 import type { RoomRegistry } from '../sync/roomRegistry';
 import type { RoomStyles } from '../styles/roomStyles';
 import type { StyleCatalog } from '../styles/styleCatalog';
+import type { RoomAccess } from '../rooms/roomAccess';
 import type { Identity } from '../identity/identity';
 import { HttpError } from '../http/json';
 import { rasterize } from '../../lib/raster';
@@ -49,6 +50,8 @@ export class Gallery {
       styles: RoomStyles;
       catalog: StyleCatalog;
       identity: Identity;
+      /** Saving needs edit rights in the room. */
+      access: Pick<RoomAccess, 'requireEdit'>;
       latestFrame: (roomId: string) => { meta: FrameMeta; bytes: Buffer } | null;
       /** Whether the renderer is serving this room (someone watches it). */
       isRendered: (roomId: string) => boolean;
@@ -78,6 +81,7 @@ export class Gallery {
   async save(roomId: string, userId: string, title: string): Promise<SceneSummary> {
     const record = await this.deps.rooms.find(roomId);
     if (!record) throw new HttpError(404, 'no such room');
+    await this.deps.access.requireEdit(roomId, userId);
     const model = this.deps.models.forRoom(record);
     const room = await this.deps.registry.open(roomId);
     // Snapshot synchronously so state, strokes and version all describe the same moment.
@@ -171,15 +175,15 @@ export class Gallery {
     return strokes;
   }
 
-  /** A new room whose document starts as the saved state, rendering with the saved style. */
-  async fork(id: string): Promise<string> {
+  /** A new room whose document starts as the saved state, rendering with the saved style; `ownerId` forked it. */
+  async fork(id: string, ownerId: string): Promise<string> {
     const row = await this.deps.db.scene.findUnique({
       where: { id },
       select: { yjsState: true, modelId: true, styleId: true, styleName: true, styleZ: true },
     });
     if (!row) throw new HttpError(404, 'no such scene');
     const model = this.deps.models.forRoom(row);
-    const room = await this.deps.rooms.createFromState(model.id, new Uint8Array(row.yjsState));
+    const room = await this.deps.rooms.createFromState(model.id, new Uint8Array(row.yjsState), ownerId);
     if (row.styleId && row.styleZ && row.styleZ.byteLength === model.zDim * 4) {
       const bytes = new Uint8Array(row.styleZ);
       const z = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));

@@ -84,10 +84,12 @@ export function galleryRoutes(gallery: Gallery, identity: Identity, limits: IpLi
       'POST',
       /^\/api\/scenes\/([^/]+)\/fork$/,
       async (req, res, [id]) => {
-        if (!writes.take(identity.ensure(req, res))) throw new HttpError(429, 'forking too often: wait a few seconds');
+        const userId = identity.ensure(req, res);
+        if (!writes.take(userId)) throw new HttpError(429, 'forking too often: wait a few seconds');
         // A fork is a new room: it counts against the address's room limit too.
         if (!limits.createRoom(req)) throw new HttpError(429, 'too many new rooms from this address: try again in a minute');
-        sendJson(res, 201, { roomId: await gallery.fork(sceneId(id)) });
+        // The fork is a new room owned by whoever forked it.
+        sendJson(res, 201, { roomId: await gallery.fork(sceneId(id), userId) });
       },
     ],
   ];

@@ -20,6 +20,8 @@ export interface ApiDeps {
   models: ModelRegistry;
   log: Logger;
   limits: IpLimits;
+  /** The creator's verified identity (the new room's owner), or null: the room is then open. */
+  ownerOf: (req: IncomingMessage) => string | null;
   /** Routes owned by other modules (identity, styles, gallery), matched after the core ones. */
   routes?: ApiRoute[];
 }
@@ -48,7 +50,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
           throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
         const modelId = parsed.data.modelId ?? deps.models.defaultId;
         if (!deps.models.get(modelId)) throw new HttpError(400, `unknown model "${modelId}"`);
-        const room = await deps.rooms.create({ modelId, starter: parsed.data.starter });
+        const room = await deps.rooms.create({ modelId, starter: parsed.data.starter, ownerId: deps.ownerOf(req) });
         sendJson(res, 201, { id: room.id });
       },
     ],

@@ -4,6 +4,7 @@ import type { Db } from '../db';
 import { newStrokeId, type Stroke } from '../../lib/strokes';
 import { STROKES_KEY } from '../../lib/protocol';
 import { STARTER_SCENE } from './starterScene';
+import { freshLinks } from './links';
 
 // 16 characters from 64 symbols = 96 bits: unguessable room links.
 const makeRoomId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-', 16);
@@ -12,16 +13,25 @@ export interface RoomRecord {
   id: string;
   createdAt: Date;
   modelId: string;
+  /** Null: an open room, where everyone edits until someone claims it (roomAccess.ts). */
+  ownerId: string | null;
+  private: boolean;
 }
 
 /** Rooms as database records: creation (optionally with a starter scene), look-up, activity. */
 export class RoomService {
   constructor(private readonly db: Db) {}
 
-  async create(options: { modelId: string; starter: boolean; strokes?: readonly Omit<Stroke, 'id'>[] }): Promise<RoomRecord> {
+  /** `ownerId`: the creator's verified identity; null makes an open room. */
+  async create(options: {
+    modelId: string;
+    starter: boolean;
+    ownerId: string | null;
+    strokes?: readonly Omit<Stroke, 'id'>[];
+  }): Promise<RoomRecord> {
     const id = makeRoomId();
     const initial = options.strokes ?? (options.starter ? STARTER_SCENE : []);
-    const room = await this.db.room.create({ data: { id, modelId: options.modelId } });
+    const room = await this.insert(id, options.modelId, options.ownerId);
     if (initial.length > 0) {
       await this.db.roomUpdate.create({ data: { roomId: id, data: Buffer.from(encodeStrokes(initial)) } });
     }
@@ -29,11 +39,23 @@ export class RoomService {
   }
 
   /** Creates a room whose document starts as a copy of an existing Yjs state (gallery forks). */
-  async createFromState(modelId: string, state: Uint8Array): Promise<RoomRecord> {
+  async createFromState(modelId: string, state: Uint8Array, ownerId: string | null): Promise<RoomRecord> {
     const id = makeRoomId();
-    const room = await this.db.room.create({ data: { id, modelId } });
+    const room = await this.insert(id, modelId, ownerId);
     await this.db.roomUpdate.create({ data: { roomId: id, data: Buffer.from(state) } });
     return room;
+  }
+
+  private insert(id: string, modelId: string, ownerId: string | null): Promise<RoomRecord> {
+    // An owned room gets its edit and view links at once; an open one when it is claimed.
+    return this.db.room.create({
+      data: {
+        id,
+        modelId,
+        ownerId,
+        ...(ownerId ? { links: { create: freshLinks(id).map(({ kind, secret }) => ({ kind, secret })) } } : {}),
+      },
+    });
   }
 
   find(id: string): Promise<RoomRecord | null> {

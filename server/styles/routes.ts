@@ -13,6 +13,7 @@ import { StyleEncoder } from './styleEncoder';
 import { UserLimits } from '../limits/userLimits';
 import type { IpLimits } from '../limits/ipLimits';
 import type { Voting } from './voting';
+import type { RoomAccess } from '../rooms/roomAccess';
 
 /** Largest accepted upload. */
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
@@ -65,6 +66,7 @@ export function styleRoutes(deps: {
   encoder: StyleEncoder;
   voting: Voting;
   limits: IpLimits;
+  access: Pick<RoomAccess, 'requireEdit'>;
 }): ApiRoute[] {
   // Encoding costs CPU shared with renders: a few uploads at once, then one every 5 s.
   const uploads = new UserLimits(0.2, 3);
@@ -126,6 +128,12 @@ export function styleRoutes(deps: {
       async (req, res, [roomId]) => {
         const userId = deps.identity.ensure(req, res);
         const model = await roomModel(roomId);
+        try {
+          await deps.access.requireEdit(roomId, userId);
+        } catch (error) {
+          req.resume();
+          throw error;
+        }
         if (!uploads.take(userId) || !deps.limits.upload(req)) {
           req.resume();
           throw new HttpError(429, 'too many uploads: wait a few seconds and try again');

@@ -14,6 +14,7 @@ import { formatIssues } from '../../lib/labels';
 import { UserLimits } from '../limits/userLimits';
 import type { PublicUser, VoteAck, VoteRoundInfo, VoteState } from '../../lib/social';
 import { EVENTS, proposePayload, votePayload } from '../../lib/events';
+import { canEdit } from '../../lib/access';
 
 const makeId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 16);
 const MAX_CANDIDATES = 6;
@@ -101,6 +102,7 @@ export class Voting implements RoomExtension {
     const roomId = context.room.id;
     const userId = context.session.user;
     if (!userId) return { error: 'no identity: reload the page to get one' };
+    if (!canEdit(context.session.role)) return { error: 'read-only: viewers cannot propose or vote' };
     try {
       await this.serial(roomId, () => run(roomId, userId));
     } catch (error) {
@@ -129,9 +131,14 @@ export class Voting implements RoomExtension {
     return this.deps.models.forRoom(room);
   }
 
-  /** Distinct identified people connected to the room (at least 1). */
+  /** Distinct identified people connected to the room with edit rights: the only ones who vote. */
+  private voters(roomId: string): Set<string> {
+    return this.deps.registry.get(roomId)?.editors() ?? new Set();
+  }
+
+  /** How many voters the room has (at least 1). */
   present(roomId: string): number {
-    return Math.max(1, this.deps.registry.get(roomId)?.users().size ?? 0);
+    return Math.max(1, this.voters(roomId).size);
   }
 
   private openRound(roomId: string) {
@@ -200,8 +207,10 @@ export class Voting implements RoomExtension {
   private async evaluate(roomId: string, roundId: string): Promise<void> {
     const round = await this.loadRound(roundId);
     if (!round || round.status !== 'open') return;
-    const present = this.present(roomId);
-    const leader = round.candidates.find((c) => c.ballots.length * 2 > present);
+    // A majority of the editors here now, counting only their ballots (not those of people who left).
+    const voters = this.voters(roomId);
+    const present = Math.max(1, voters.size);
+    const leader = round.candidates.find((c) => c.ballots.filter((b) => voters.has(b.userId)).length * 2 > present);
     if (leader) await this.finish(round, 'majority');
     else this.broadcast(roomId);
   }

@@ -4,10 +4,13 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { CLOSE_CODES, STROKES_KEY } from '../../lib/protocol';
+import { EVENTS } from '../../lib/events';
 import { docVersion } from '../../lib/docVersion';
 import type { Stroke } from '../../lib/strokes';
 import type { ModelEntry } from '../models/modelRegistry';
 import { checkUpdate } from './validateUpdate';
+import { awarenessEntries, changesDocument, changesPresence, forgedAuthor } from './authorise';
+import { canEdit, type Role } from '../../lib/access';
 import { SyncStep1Replies } from './syncStep1';
 import { TokenBucket } from '../limits/tokenBucket';
 import { SOCKET_OPEN, type FeedSocket, type RoomSocket } from './roomSocket';
@@ -20,14 +23,21 @@ const MESSAGE_AWARENESS = 1;
 const MESSAGE_QUERY_AWARENESS = 3;
 
 const MAX_AWARENESS_BYTES = 16 * 1024;
+/** A page has one Yjs client id; a few more allow for reconnects with a fresh document. */
+const MAX_CLIENT_IDS_PER_SESSION = 8;
 const RATE_PER_SECOND = 120;
 const RATE_BURST = 240;
 
-/** What every connection to a room has, on either channel. */
-interface SessionBase {
-  readonly id: number;
-  /** The verified user id, or null where the channel carries no identity yet (the Yjs socket). */
+/** Who a connection is and what it may do, decided before it joins (server/rooms/roomAccess.ts). */
+export interface Grant {
+  /** The verified user id from the identity cookie, or null for a connection without one. */
   readonly user: string | null;
+  readonly role: Role;
+}
+
+/** What every connection to a room has, on either channel. */
+interface SessionBase extends Grant {
+  readonly id: number;
   readonly channel: 'sync' | 'feed';
 }
 
@@ -79,6 +89,8 @@ export class Room {
   private readonly feeds = new Map<number, FeedSession>();
   private readonly state = new Map<RoomStateKey<unknown>, unknown>();
   private readonly step1 = new SyncStep1Replies();
+  /** Which session set each awareness client id: only it (or its user's later sessions) may change it. */
+  private readonly presenceOwners = new Map<number, SyncState>();
 
   constructor(
     readonly id: string,
@@ -100,8 +112,8 @@ export class Room {
       const changed = [...added, ...updated, ...removed];
       const session = this.syncs.get(origin as RoomSocket);
       if (session) {
-        for (const id of added) session.clientIds.add(id);
-        for (const id of removed) session.clientIds.delete(id);
+        for (const id of [...added, ...updated]) this.own(session, id);
+        for (const id of removed) this.disown(id);
       }
       const message = this.awarenessMessage(changed);
       for (const s of this.syncs.values()) send(s.socket, message);
@@ -123,6 +135,13 @@ export class Room {
     return users;
   }
 
+  /** Distinct verified users connected with edit rights (who may vote). */
+  editors(): Set<string> {
+    const users = new Set<string>();
+    for (const s of [...this.syncs.values(), ...this.feeds.values()]) if (s.user && canEdit(s.role)) users.add(s.user);
+    return users;
+  }
+
   /** An extension's per-room state, if it has set any. */
   get<T>(key: RoomStateKey<T>): T | undefined {
     return this.state.get(key) as T | undefined;
@@ -139,10 +158,11 @@ export class Room {
   }
 
   /** A Yjs connection joins: the sync handshake starts and it sees who is already here. */
-  join(socket: RoomSocket, user: string | null): SyncSession {
+  join(socket: RoomSocket, grant: Grant): SyncSession {
     const session: SyncState = {
       id: nextSessionId++,
-      user,
+      user: grant.user,
+      role: grant.role,
       channel: 'sync',
       socket,
       bucket: new TokenBucket(RATE_PER_SECOND, RATE_BURST),
@@ -160,8 +180,8 @@ export class Room {
   }
 
   /** A feed connection joins (frames, votes); extensions greet it in onJoin. */
-  joinFeed(feed: FeedSocket, user: string | null): FeedSession {
-    const session: FeedSession = { id: nextSessionId++, user, channel: 'feed', feed };
+  joinFeed(feed: FeedSocket, grant: Grant): FeedSession {
+    const session: FeedSession = { id: nextSessionId++, user: grant.user, role: grant.role, channel: 'feed', feed };
     this.feeds.set(session.id, session);
     this.events.onJoin(this, session);
     return session;
@@ -175,7 +195,9 @@ export class Room {
       const state = this.syncs.get(session.socket);
       if (state?.id !== session.id) return;
       this.syncs.delete(session.socket);
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...state.clientIds], null);
+      const ids = [...state.clientIds];
+      for (const id of ids) this.disown(id);
+      awarenessProtocol.removeAwarenessStates(this.awareness, ids, null);
     }
     this.events.onLeave(this, session);
   }
@@ -223,6 +245,14 @@ export class Room {
     const update = decoding.readVarUint8Array(decoder);
     const check = checkUpdate(update, this.doc, this.model.labelNames);
     if (!check.ok) return this.refuse(session, check.code ?? CLOSE_CODES.invalidMessage, check.error);
+    // Authorise: viewers change nothing, and a stroke's author is the session's user.
+    if (!canEdit(session.role)) {
+      if (changesDocument(update, this.doc))
+        return this.refuse(session, CLOSE_CODES.readOnly, 'read-only: viewers cannot change the painting');
+      return;
+    }
+    const forged = forgedAuthor(update, this.doc, session.user);
+    if (forged) return this.refuse(session, CLOSE_CODES.notYours, forged);
     Y.applyUpdate(this.doc, update, session.socket);
   }
 
@@ -230,7 +260,55 @@ export class Room {
     if (update.byteLength > MAX_AWARENESS_BYTES) {
       return this.refuse(session, CLOSE_CODES.invalidMessage, `presence update over ${MAX_AWARENESS_BYTES} bytes`);
     }
+    const ids = awarenessEntries(update)
+      .filter((entry) => changesPresence(this.awareness, entry))
+      .map((entry) => entry.clientId);
+    for (const id of ids) {
+      const owner = this.presenceOwners.get(id);
+      // The same user may take over an entry (a reloaded page); nobody else may touch it.
+      if (owner && owner !== session && (owner.user === null || owner.user !== session.user)) {
+        return this.refuse(session, CLOSE_CODES.notYours, `presence ${id} belongs to another connection`);
+      }
+    }
+    if (new Set([...session.clientIds, ...ids]).size > MAX_CLIENT_IDS_PER_SESSION) {
+      return this.refuse(session, CLOSE_CODES.invalidMessage, `more than ${MAX_CLIENT_IDS_PER_SESSION} presence entries`);
+    }
     awarenessProtocol.applyAwarenessUpdate(this.awareness, update, session.socket);
+  }
+
+  private own(session: SyncState, clientId: number): void {
+    const previous = this.presenceOwners.get(clientId);
+    if (previous === session) return;
+    previous?.clientIds.delete(clientId);
+    this.presenceOwners.set(clientId, session);
+    session.clientIds.add(clientId);
+  }
+
+  private disown(clientId: number): void {
+    this.presenceOwners.get(clientId)?.clientIds.delete(clientId);
+    this.presenceOwners.delete(clientId);
+  }
+
+  /**
+   * Closes the sessions (both channels) that `match` picks: the owner removed someone, changed
+   * their role or rotated the link they came with. Feed sessions are told with EVENTS.accessClosed.
+   */
+  closeSessions(match: (session: RoomSession) => boolean, code: number, reason: string): number {
+    let closed = 0;
+    for (const session of [...this.syncs.values()]) {
+      if (!match(session)) continue;
+      session.socket.close(code, reason);
+      this.leave(session);
+      closed++;
+    }
+    for (const session of [...this.feeds.values()]) {
+      if (!match(session)) continue;
+      session.feed.emit(EVENTS.accessClosed, { code, reason });
+      session.feed.disconnect();
+      this.leave(session);
+      closed++;
+    }
+    return closed;
   }
 
   private awarenessMessage(clientIds: number[]): Uint8Array {

@@ -1,4 +1,4 @@
-import { Room, type FeedSession, type RoomEvents, type SyncSession } from './room';
+import { Room, type FeedSession, type Grant, type RoomEvents, type SyncSession } from './room';
 import type { RoomExtension } from './roomExtension';
 import { SOCKET_OPEN, type FeedSocket, type RoomSocket } from './roomSocket';
 import type { ModelEntry } from '../models/modelRegistry';
@@ -61,16 +61,16 @@ export class RoomRegistry {
   }
 
   /** A Yjs connection joins its room; null when it closed while the room was loading. */
-  async connect(roomId: string, socket: RoomSocket, user: string | null): Promise<{ room: Room; session: SyncSession } | null> {
+  async connect(roomId: string, socket: RoomSocket, grant: Grant): Promise<{ room: Room; session: SyncSession } | null> {
     const room = await this.open(roomId);
     if (socket.readyState !== SOCKET_OPEN) return null;
-    return { room, session: room.join(socket, user) };
+    return { room, session: room.join(socket, grant) };
   }
 
   /** A feed connection (socket.io) joins its room; it keeps the room loaded like a Yjs session. */
-  async watch(roomId: string, feed: FeedSocket, user: string | null): Promise<{ room: Room; session: FeedSession }> {
+  async watch(roomId: string, feed: FeedSocket, grant: Grant): Promise<{ room: Room; session: FeedSession }> {
     const room = await this.open(roomId);
-    return { room, session: room.joinFeed(feed, user) };
+    return { room, session: room.joinFeed(feed, grant) };
   }
 
   private async load(roomId: string): Promise<Room> {

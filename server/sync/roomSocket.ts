@@ -19,6 +19,8 @@ export interface RoomSocket {
 /** A room's feed connection (socket.io): what the server may emit to one member. */
 export interface FeedSocket {
   emit<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): unknown;
+  /** Ends the connection from the server's side (its session then leaves). */
+  disconnect(): unknown;
 }
 
 /**

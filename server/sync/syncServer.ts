@@ -9,6 +9,8 @@ import type { RoomService } from '../rooms/roomService';
 import type { Logger } from '../log';
 import { decodePathPart, requestUrl } from '../http/requestUrl';
 import { Heartbeat } from './heartbeat';
+import type { Grant } from './room';
+import type { Refusal } from '../rooms/roomAccess';
 import type { IpLimits } from '../limits/ipLimits';
 import { rejectUpgrade } from '../guards/upgrade';
 import { guardListener } from '../guards/listener';
@@ -29,6 +31,8 @@ export class SyncServer {
     private readonly registry: RoomRegistry,
     private readonly rooms: RoomService,
     private readonly log: Logger,
+    /** The session's user and role, or why it may not join (server/rooms/roomAccess.ts). */
+    private readonly admit: (req: IncomingMessage, roomId: string) => Promise<Grant | Refusal>,
     private readonly options: { sendBufferBytes: number; heartbeatMs: number; limits: IpLimits },
   ) {
     this.heartbeat = new Heartbeat(options.heartbeatMs);
@@ -58,12 +62,17 @@ export class SyncServer {
       ws.binaryType = 'arraybuffer';
       ws.on('message', keep);
       void (async () => {
-        if (!isRoomId(roomId) || !(await this.rooms.find(roomId))) {
+        if (!isRoomId(roomId)) {
           ws.close(CLOSE_CODES.unknownRoom, 'no such room');
           return;
         }
-        // The Yjs socket carries no verified user yet (sessions' user is null on this channel).
-        const joined = await this.registry.connect(roomId, wsRoomSocket(ws, this.options.sendBufferBytes), null);
+        // The signed identity cookie (as on socket.io and HTTP) decides who this is and what it may do.
+        const grant = await this.admit(req, roomId);
+        if ('code' in grant) {
+          ws.close(grant.code, grant.reason);
+          return;
+        }
+        const joined = await this.registry.connect(roomId, wsRoomSocket(ws, this.options.sendBufferBytes), grant);
         ws.off('message', keep);
         if (!joined) return; // left while the room was loading
         const { room, session } = joined;

@@ -12,11 +12,20 @@ export interface YClient {
   destroy(): void;
 }
 
-/** A Node Yjs client speaking to the real sync endpoint, as a browser would. */
-export function connect(wsUrl: string, roomId: string, options: { reconnect?: boolean } = {}): YClient {
+/** A `ws` WebSocket that sends `cookie` with its upgrade, as a browser sends the identity cookie. */
+function withCookie(cookie: string): typeof WebSocket {
+  return class extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { headers: { cookie } });
+    }
+  } as typeof WebSocket;
+}
+
+/** A Node Yjs client speaking to the real sync endpoint, as a browser would (with `cookie`, as that person). */
+export function connect(wsUrl: string, roomId: string, options: { reconnect?: boolean; cookie?: string } = {}): YClient {
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(`${wsUrl}${YJS_PATH}`, roomId, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocketPolyfill: (options.cookie ? withCookie(options.cookie) : WebSocket) as unknown as typeof globalThis.WebSocket,
     disableBc: true,
   });
   const closes: YClient['closes'] = [];

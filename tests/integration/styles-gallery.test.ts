@@ -240,10 +240,14 @@ describe('identity, styles, votes and the gallery', () => {
     const room = await createRoom(server.url);
     const saver = await newUser(server);
     const other = await newUser(server);
-    const painter = connect(server.wsUrl, room);
-    clients.push(painter);
-    await synced(painter);
-    painter.strokes.push([stroke('sea', { by: saver.me.id }), stroke('tree', { by: saver.me.id }), stroke('sand', { by: other.me.id })]);
+    // Each paints as themselves: the server refuses strokes that name someone else as author.
+    const painter = connect(server.wsUrl, room, { cookie: saver.cookie });
+    const otherPainter = connect(server.wsUrl, room, { cookie: other.cookie });
+    clients.push(painter, otherPainter);
+    await Promise.all([synced(painter), synced(otherPainter)]);
+    painter.strokes.push([stroke('sea', { by: saver.me.id }), stroke('tree', { by: saver.me.id })]);
+    otherPainter.strokes.push([stroke('sand', { by: other.me.id })]);
+    await waitFor(() => painter.strokes.length === 3, 5000, 'both painters synced');
     await new Promise((r) => setTimeout(r, 300));
 
     const post = (title: unknown, cookie = saver.cookie) =>

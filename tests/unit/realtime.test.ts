@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import pino from 'pino';
 import { EVENTS } from '../../lib/events';
+import { CLOSE_CODES } from '../../lib/protocol';
 import type { VoteAck } from '../../lib/social';
 import type { ModelEntry } from '../../server/models/modelRegistry';
-import type { RoomService } from '../../server/rooms/roomService';
 import type { Identity } from '../../server/identity/identity';
 import { RoomRegistry } from '../../server/sync/roomRegistry';
 import { createRealtime, type FeedContext } from '../../server/realtime';
@@ -18,11 +18,12 @@ const log = pino({ level: 'silent' });
 describe('feed channel (socket.io) requests', () => {
   const server = http.createServer();
   const registry = new RoomRegistry(async () => ({ labelNames: new Set(['sky']) }) as unknown as ModelEntry, 50, log);
-  const rooms = {
-    find: async (id: string) => (id === ROOM ? { id, modelId: 'm', createdAt: new Date() } : null),
-  } as unknown as RoomService;
+  const access = {
+    grant: async (id: string, user: string | null) =>
+      id === ROOM ? { user, role: 'editor' as const } : { code: CLOSE_CODES.unknownRoom, status: 404, reason: 'no such room' },
+  };
   const identity = { userIdOf: () => 'user-from-cookie' } as unknown as Identity;
-  const realtime = createRealtime(server, { rooms, registry, identity, log });
+  const realtime = createRealtime(server, { access, registry, identity, log });
   const seen: FeedContext[] = [];
   realtime.handle(EVENTS.voteState, async (context) => {
     seen.push(context);

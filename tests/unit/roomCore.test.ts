@@ -11,7 +11,7 @@ import type { Stroke } from '../../lib/strokes';
 import { EVENTS } from '../../lib/events';
 import type { ModelEntry } from '../../server/models/modelRegistry';
 import type { Db } from '../../server/db';
-import { Room, type RoomEvents, type RoomSession } from '../../server/sync/room';
+import { Room, type Grant, type RoomEvents, type RoomSession } from '../../server/sync/room';
 import { RoomRegistry } from '../../server/sync/roomRegistry';
 import { RoomStateKey, type RoomExtension } from '../../server/sync/roomExtension';
 import { SOCKET_OPEN, type FeedSocket, type RoomSocket } from '../../server/sync/roomSocket';
@@ -92,8 +92,8 @@ describe('Room (over minimal sockets)', () => {
     const room = new Room('room-1', model, { ...noEvents, onChange: (_r, _u, origin) => changes.push(origin) }, log);
     const a = new FakeSocket();
     const b = new FakeSocket();
-    const sa = room.join(a, 'user-a');
-    room.join(b, null);
+    const sa = room.join(a, editor('user-a'));
+    room.join(b, editor(null));
     const first = decoding.createDecoder(a.sent[0]);
     expect([decoding.readVarUint(first), decoding.readVarUint(first)]).toEqual([0, syncProtocol.messageYjsSyncStep1]);
 
@@ -116,8 +116,8 @@ describe('Room (over minimal sockets)', () => {
     const room = new Room('room-2', model, { ...noEvents, onLeave: (_r, s) => left.push(s) }, log);
     const bad = new FakeSocket();
     const good = new FakeSocket();
-    const sBad = room.join(bad, null);
-    const sGood = room.join(good, null);
+    const sBad = room.join(bad, editor(null));
+    const sGood = room.join(good, editor(null));
     room.receive(sBad, updateMessage(strokeUpdate('lava')));
     expect(bad.closed?.code).toBe(CLOSE_CODES.invalidMessage);
     expect(bad.closed?.reason).toMatch(/lava/);
@@ -132,8 +132,8 @@ describe('Room (over minimal sockets)', () => {
     const room = new Room('room-4', model, noEvents, log);
     const a = new FakeSocket();
     const b = new FakeSocket();
-    const sa = room.join(a, null);
-    room.join(b, null);
+    const sa = room.join(a, editor(null));
+    room.join(b, editor(null));
     const client = new awarenessProtocol.Awareness(new Y.Doc());
     client.setLocalState({ user: { name: 'A', color: '#000000' }, cursor: null, tool: 'brush', label: 'sea', drawing: null });
     const encoder = encoding.createEncoder();
@@ -150,7 +150,7 @@ describe('Room (over minimal sockets)', () => {
   it('refuses a flood of messages with the rate-limit close code', () => {
     const room = new Room('room-3', model, noEvents, log);
     const socket = new FakeSocket();
-    const session = room.join(socket, null);
+    const session = room.join(socket, editor(null));
     const query = new Uint8Array([3]); // query awareness: cheap and valid
     for (let i = 0; i < 300 && !socket.closed; i++) room.receive(session, query);
     expect(socket.closed?.code).toBe(CLOSE_CODES.rateLimited);
@@ -179,7 +179,8 @@ function recorder() {
   return { extension, calls, COUNT };
 }
 
-const feed: FeedSocket = { emit: () => true };
+const editor = (user: string | null): Grant => ({ user, role: 'editor' });
+const feed: FeedSocket = { emit: () => true, disconnect: () => undefined };
 
 describe('RoomRegistry and extensions (in-memory store)', () => {
   it('loads a room once for concurrent opens, persists edits and loads them again after unload', async () => {
@@ -192,7 +193,7 @@ describe('RoomRegistry and extensions (in-memory store)', () => {
     expect(calls.filter((c) => c.startsWith('load'))).toEqual(['load:room-a']);
 
     const socket = new FakeSocket();
-    const joined = (await registry.connect('room-a', socket, null))!;
+    const joined = (await registry.connect('room-a', socket, editor(null)))!;
     joined.room.receive(joined.session, updateMessage(strokeUpdate('sea')));
     joined.room.leave(joined.session);
     await tick(60);
@@ -212,7 +213,7 @@ describe('RoomRegistry and extensions (in-memory store)', () => {
     const { extension, calls, COUNT } = recorder();
     const registry = new RoomRegistry(async () => model, 20, log);
     registry.use(extension);
-    const { room, session } = await registry.watch('room-b', feed, 'user-1');
+    const { room, session } = await registry.watch('room-b', feed, editor('user-1'));
     expect(room.users()).toEqual(new Set(['user-1']));
     await tick(60);
     expect(registry.get('room-b')).toBe(room); // still watched: not unloaded
@@ -249,7 +250,7 @@ describe('RoomRegistry and extensions (in-memory store)', () => {
       { providers: ['cpu'], threads: 1, nice: 0, concurrency: 1, format: 'webp' },
     );
     registry.use(render);
-    const { room, session } = await registry.watch('room-c', feed, 'user-1');
+    const { room, session } = await registry.watch('room-c', feed, editor('user-1'));
     await styles.get('room-c', model);
     await styles.get('room-c', model);
     expect(dbReads).toBe(1); // cached with the live room
