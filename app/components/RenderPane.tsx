@@ -88,7 +88,7 @@ function previewLine(state: PreviewState): string {
   const others = Object.entries(state.timings)
     .map(([b, t]) => (typeof t === 'number' ? `${b} ${t} ms` : `${b}: ${t}`))
     .join(', ');
-  return `Preview on ${state.backend}${state.lastMs !== null ? ` · ${state.lastMs} ms` : ''} · ${(state.bytes / 1e6).toFixed(1)} MB in ${state.loadMs} ms (measured: ${others})`;
+  return `Preview on ${state.backend}${state.lastMs !== null ? ` · ${state.lastMs} ms` : ''} · ${(state.bytes / 1e6).toFixed(1)} MB in ${state.loadMs} ms (measured: ${others}${state.settled ? '' : '; timing the GPU backends…'})`;
 }
 
 export function RenderPane({ frame, status, connected, localVersion, preview, mode, onMode }: Props) {
@@ -178,6 +178,7 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
         className="muted small diagnostics"
         data-testid="preview-diagnostics"
         data-backend={preview.state.status === 'ready' ? preview.state.backend : ''}
+        data-settled={preview.state.status === 'ready' && preview.state.settled ? 'true' : 'false'}
         data-load-ms={preview.state.status === 'ready' ? preview.state.loadMs : ''}
         data-bytes={preview.state.status === 'ready' ? preview.state.bytes : ''}
       >

@@ -12,7 +12,16 @@ import type { BackendTimings, FromWorker, PreviewBackend, ToWorker } from '../pr
 export type PreviewState =
   | { status: 'none'; reason: string }
   | { status: 'loading'; progress: number }
-  | { status: 'ready'; backend: PreviewBackend; timings: BackendTimings; loadMs: number; bytes: number; lastMs: number | null }
+  | {
+      status: 'ready';
+      backend: PreviewBackend;
+      timings: BackendTimings;
+      loadMs: number;
+      bytes: number;
+      lastMs: number | null;
+      /** false while the other backends are still being timed */
+      settled: boolean;
+    }
   | { status: 'error'; reason: string };
 
 export interface PreviewFrame {
@@ -166,6 +175,7 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
           loadMs: m.loadMs,
           bytes: m.bytes,
           lastMs: s.status === 'ready' ? s.lastMs : null,
+          settled: m.settled,
         }));
         schedule();
       } else if (m.type === 'frame') {

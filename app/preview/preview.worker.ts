@@ -128,19 +128,19 @@ async function load(url: string, wasmPath: string, force?: PreviewBackend): Prom
     );
   }
   const loadMs = Math.round(performance.now() - started);
-  const use = async (backend: PreviewBackend) => {
+  const use = async (backend: PreviewBackend, settled: boolean) => {
     generator?.dispose();
     await tf.setBackend(backend);
     generator = await PreviewGenerator.load(json, async (p) => files.get(p)!);
     await warmUp(generator);
-    post({ type: 'ready', backend, timings: { ...timings }, loadMs, bytes: loaded, size: json.config.size });
+    post({ type: 'ready', backend, timings: { ...timings }, loadMs, bytes: loaded, size: json.config.size, settled });
   };
   const timings: BackendTimings = {};
   if (force) {
     const ms = await timeBackend(force, json, files);
     if (ms === null) throw new Error(`the ${force} backend does not work in this browser`);
     timings[force] = Math.round(ms * 10) / 10;
-    return use(force);
+    return use(force, true);
   }
   // wasm works everywhere and is quick to start: preview with it at once, then time the GPU
   // backends and switch if one is faster.
@@ -149,7 +149,7 @@ async function load(url: string, wasmPath: string, force?: PreviewBackend): Prom
   timings.wasm = wasmMs === null ? 'failed' : Math.round(wasmMs * 10) / 10;
   if (wasmMs !== null) {
     measured.push(['wasm', wasmMs]);
-    await use('wasm');
+    await use('wasm', false);
   }
   for (const name of ['webgpu', 'webgl'] as const) {
     if (name === 'webgl' && softwareWebGL()) {
@@ -163,10 +163,10 @@ async function load(url: string, wasmPath: string, force?: PreviewBackend): Prom
   measured.sort((a, b) => a[1] - b[1]);
   if (measured.length === 0) throw new Error('no tfjs backend works in this browser');
   const best = measured[0][0];
-  if (best !== 'wasm' || wasmMs === null) await use(best);
+  if (best !== 'wasm' || wasmMs === null) await use(best, true);
   else {
     await tf.setBackend('wasm'); // timing the others switched the global backend
-    post({ type: 'ready', backend: 'wasm', timings, loadMs, bytes: loaded, size: json.config.size });
+    post({ type: 'ready', backend: 'wasm', timings, loadMs, bytes: loaded, size: json.config.size, settled: true });
   }
 }
 

@@ -11,7 +11,15 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'progress'; loaded: number; total: number }
-  /** Sent when the first backend is ready, and again if a faster one is found afterwards. */
-  | { type: 'ready'; backend: PreviewBackend; timings: BackendTimings; loadMs: number; bytes: number; size: [number, number] }
+  /** Sent when the first backend is ready, and again once the others are timed (`settled`: the choice is final). */
+  | {
+      type: 'ready';
+      backend: PreviewBackend;
+      timings: BackendTimings;
+      loadMs: number;
+      bytes: number;
+      size: [number, number];
+      settled: boolean;
+    }
   | { type: 'frame'; id: number; rgba: Uint8ClampedArray<ArrayBuffer>; width: number; height: number; ms: number }
   | { type: 'error'; message: string };
