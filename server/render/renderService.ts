@@ -51,10 +51,13 @@ export class RenderService implements RoomExtension {
       render: (roomId, quality) => this.render(roomId, quality),
       onError: (roomId, error) => deps.log.error({ err: error, room: roomId }, 'render failed'),
     });
-    deps.styles.onChange((roomId) => this.scheduler.markDirty(roomId));
   }
 
   onChange(room: Room): void {
+    this.scheduler.markDirty(room.id);
+  }
+
+  onSetting(room: Room): void {
     this.scheduler.markDirty(room.id);
   }
 

@@ -21,20 +21,14 @@ const CURRENT_STYLE = new RoomStateKey<Style>('style');
 
 /**
  * Each room's current style z, stored on the room record and cached with the live room (so the
- * cache goes when the room unloads). Listeners hear about changes so the renderer picks the new
- * style up.
+ * cache goes when the room unloads). A change reaches the room's extensions (onSetting), so the
+ * renderer picks the new style up.
  */
 export class RoomStyles {
-  private readonly listeners: Array<(roomId: string, style: Style) => void> = [];
-
   constructor(
     private readonly db: Db,
     private readonly registry: RoomRegistry,
   ) {}
-
-  onChange(listener: (roomId: string, style: Style) => void): void {
-    this.listeners.push(listener);
-  }
 
   async get(roomId: string, model: ModelEntry): Promise<Style> {
     const cached = this.registry.get(roomId)?.get(CURRENT_STYLE);
@@ -60,6 +54,6 @@ export class RoomStyles {
       data: { styleId: style.id, styleZ: Buffer.from(new Uint8Array(style.z.buffer, style.z.byteOffset, style.z.byteLength)) },
     });
     this.registry.get(roomId)?.set(CURRENT_STYLE, style);
-    for (const l of this.listeners) l(roomId, style);
+    this.registry.settingChanged(roomId, 'style');
   }
 }

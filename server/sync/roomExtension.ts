@@ -1,5 +1,8 @@
 import type { Room, RoomSession } from './room';
 
+/** Room settings kept outside the document that what is derived from the room depends on. */
+export type RoomSetting = 'style';
+
 /**
  * How a service attaches to rooms (in the spirit of Hocuspocus's Extension): the registry calls
  * each hook of every extension, in the order they were added, at that point of a room's life.
@@ -14,6 +17,8 @@ export interface RoomExtension {
   onLeave?(room: Room, session: RoomSession): void;
   /** The document changed (`origin` is the session's socket, or SERVER_ORIGIN for the server's writes). */
   onChange?(room: Room, update: Uint8Array, origin: unknown): void;
+  /** A setting outside the document changed (the renderer redraws on a new style). */
+  onSetting?(room: Room, setting: RoomSetting): void;
   /** Write what the room holds: before it unloads and at shutdown. */
   onStore?(room: Room): Promise<void> | void;
   /** The room has been unloaded and destroyed. */

@@ -1,5 +1,5 @@
 import { Room, type FeedSession, type Grant, type RoomEvents, type SyncSession } from './room';
-import type { RoomExtension } from './roomExtension';
+import type { RoomExtension, RoomSetting } from './roomExtension';
 import { SOCKET_OPEN, type FeedSocket, type RoomSocket } from './roomSocket';
 import type { ModelEntry } from '../models/modelRegistry';
 import type { Logger } from '../log';
@@ -39,6 +39,12 @@ export class RoomRegistry {
   /** Attaches services to every room; hooks run in the order extensions were added. */
   use(...extensions: RoomExtension[]): void {
     this.extensions.push(...extensions);
+  }
+
+  /** A service changed a live room's setting: every extension hears of it (nothing to do for a room not loaded). */
+  settingChanged(roomId: string, setting: RoomSetting): void {
+    const room = this.rooms.get(roomId);
+    if (room) for (const e of this.extensions) e.onSetting?.(room, setting);
   }
 
   get(roomId: string): Room | undefined {

@@ -225,6 +225,22 @@ describe('RoomRegistry and extensions (in-memory store)', () => {
     expect(room.get(COUNT)).toBeUndefined(); // per-room state went with the room
   });
 
+  it("a style change reaches the live room's extensions (and nothing for a room not loaded)", async () => {
+    const registry = new RoomRegistry(async () => model, 20, log);
+    const db = { room: { findUnique: async () => null, update: async () => ({}) } } as unknown as Db;
+    const styles = new RoomStyles(db, registry);
+    const heard: string[] = [];
+    registry.use({ onSetting: (room, setting) => void heard.push(`${room.id}:${setting}`) });
+    const { room, session } = await registry.watch('room-s', feed, editor('user-1'));
+    const z = Float32Array.from([1, 2, 3, 4]);
+    await styles.set('room-s', { id: 'dusk', name: 'Dusk', z });
+    await styles.set('room-elsewhere', { id: 'dusk', name: 'Dusk', z });
+    expect(heard).toEqual(['room-s:style']);
+    expect((await styles.get('room-s', model)).z).toEqual(z); // the live room holds the new style
+    room.leave(session);
+    await registry.close();
+  });
+
   it('after unload no service holds an entry for the room (render state, style cache, scheduler)', async () => {
     const registry = new RoomRegistry(async () => model, 20, log);
     let dbReads = 0;
