@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FrameMeta, RenderStatus } from './protocol';
-import type { VoteAck, VoteState } from './social';
+import type { PublicUser, StyleInfo, VoteAck, VoteCandidateInfo, VoteRoundInfo, VoteState } from './social';
 
 /**
  * Every socket.io event, one table for the server and the browser. socket.io carries what is not
@@ -34,6 +34,68 @@ export type VotePayload = z.infer<typeof votePayload>;
 export type JoinAck = { ok: true } | { error: string };
 /** Why the server ended a member's access; `code` is the matching CLOSE_CODES value of the Yjs socket. */
 export type AccessClosed = { code: number; reason: string };
+
+/**
+ * What the server sends, checked by the browser before the page uses it: a server of another
+ * version (a deploy mid-session) or a broken proxy then drops one event instead of breaking the page.
+ */
+const publicUser: z.ZodType<PublicUser> = z.object({ id: z.string(), name: z.string(), color: z.string() });
+const styleInfo: z.ZodType<StyleInfo> = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['preset', 'custom', 'default']),
+  thumbnail: z.string().nullable(),
+});
+const voteCandidate: z.ZodType<VoteCandidateInfo> = z.object({
+  id: z.string(),
+  style: styleInfo,
+  proposedBy: publicUser,
+  votes: z.number().int().nonnegative(),
+  voters: z.array(publicUser),
+});
+const voteRound: z.ZodType<VoteRoundInfo> = z.object({
+  id: z.string(),
+  status: z.enum(['open', 'closed']),
+  closedBy: z.enum(['majority', 'timer']).nullable(),
+  winner: styleInfo.nullable(),
+  openedBy: publicUser,
+  createdAt: z.string(),
+  closesAt: z.string(),
+  closedAt: z.string().nullable(),
+  candidates: z.array(voteCandidate),
+});
+export const voteStatePayload: z.ZodType<VoteState> = z.object({
+  roomId: z.string(),
+  current: styleInfo,
+  currentZ: z.array(z.number().finite()),
+  present: z.number().int().nonnegative(),
+  roundSeconds: z.number().positive(),
+  open: voteRound.nullable(),
+  history: z.array(voteRound),
+});
+export const voteAckPayload: z.ZodType<VoteAck> = z.union([
+  z.object({ ok: z.literal(true), state: voteStatePayload }),
+  z.object({ error: z.string() }),
+]);
+export const joinAckPayload: z.ZodType<JoinAck> = z.union([z.object({ ok: z.literal(true) }), z.object({ error: z.string() })]);
+export const frameMetaPayload: z.ZodType<FrameMeta> = z.object({
+  roomId: z.string(),
+  version: z.number().int().nonnegative(),
+  model: z.string(),
+  style: z.string(),
+  quality: z.enum(['draft', 'full']),
+  renderMs: z.number().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  mime: z.enum(['image/webp', 'image/png', 'image/jpeg']),
+  bytes: z.number().int().nonnegative(),
+  at: z.number(),
+});
+export const renderStatusPayload: z.ZodType<RenderStatus> = z.union([
+  z.object({ state: z.enum(['rendering', 'idle']), version: z.number().int().nonnegative() }),
+  z.object({ state: z.literal('unavailable'), reason: z.string() }),
+]);
+export const accessClosedPayload: z.ZodType<AccessClosed> = z.object({ code: z.number().int(), reason: z.string() });
 
 /** What the server emits (socket.io's typed emit on the server, typed listeners in the browser). */
 export interface ServerToClientEvents {

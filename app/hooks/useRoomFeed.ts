@@ -4,7 +4,19 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import type { FrameMeta, RenderStatus } from '@/lib/protocol';
 import type { VoteAck, VoteState } from '@/lib/social';
-import { EVENTS, type ClientToServerEvents, type ProposePayload, type ServerToClientEvents, type VotePayload } from '@/lib/events';
+import type { z } from 'zod';
+import {
+  EVENTS,
+  frameMetaPayload,
+  joinAckPayload,
+  renderStatusPayload,
+  voteAckPayload,
+  voteStatePayload,
+  type ClientToServerEvents,
+  type ProposePayload,
+  type ServerToClientEvents,
+  type VotePayload,
+} from '@/lib/events';
 import { supersedes } from '@/lib/frameOrder';
 
 export interface ShownFrame {
@@ -13,6 +25,14 @@ export interface ShownFrame {
 }
 
 type FeedSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** The payload when it matches its schema; otherwise null, and the page keeps what it shows. */
+function checked<T>(schema: z.ZodType<T>, value: unknown, what: string): T | null {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  console.warn(`ignored a malformed ${what} from the server`, parsed.error.issues[0]);
+  return null;
+}
 
 /** A vote action and its payload, as the style panel sends them. */
 export type VoteAction = { event: typeof EVENTS.propose; payload: ProposePayload } | { event: typeof EVENTS.vote; payload: VotePayload };
@@ -38,26 +58,36 @@ export function useRoomFeed(roomId: string) {
     socketRef.current = socket;
     let shown: ShownFrame | null = null;
     const join = () =>
-      socket.emit(EVENTS.join, roomId, (reply) => {
-        if ('error' in reply) return setStatus({ state: 'unavailable', reason: reply.error });
+      socket.emit(EVENTS.join, roomId, (raw) => {
+        const reply = checked(joinAckPayload, raw, 'join answer');
+        if (reply && 'error' in reply) return setStatus({ state: 'unavailable', reason: reply.error });
         socket.emit(EVENTS.voteState, (r) => {
-          if ('state' in r) setVotes(r.state);
+          const ack = checked(voteAckPayload, r, 'vote state');
+          if (ack && 'state' in ack) setVotes(ack.state);
         });
       });
-    socket.on(EVENTS.voteUpdate, (state) => setVotes(state));
+    socket.on(EVENTS.voteUpdate, (raw) => {
+      const state = checked(voteStatePayload, raw, 'vote update');
+      if (state) setVotes(state);
+    });
     socket.on('connect', () => {
       setConnected(true);
       join();
     });
     socket.on('disconnect', () => setConnected(false));
-    socket.on(EVENTS.frame, (meta, bytes) => {
+    socket.on(EVENTS.frame, (raw, bytes) => {
+      const meta = checked(frameMetaPayload, raw, 'frame');
+      if (!meta || !(bytes instanceof ArrayBuffer || ArrayBuffer.isView(bytes))) return;
       if (!supersedes(meta, shown?.meta ?? null)) return;
       const url = URL.createObjectURL(new Blob([bytes as ArrayBuffer], { type: meta.mime }));
       if (shown) URL.revokeObjectURL(shown.url);
       shown = { meta, url };
       setFrame(shown);
     });
-    socket.on(EVENTS.renderStatus, (s) => setStatus(s));
+    socket.on(EVENTS.renderStatus, (raw) => {
+      const s = checked(renderStatusPayload, raw, 'render status');
+      if (s) setStatus(s);
+    });
     return () => {
       socket.disconnect();
       socketRef.current = null;
@@ -71,8 +101,10 @@ export function useRoomFeed(roomId: string) {
       new Promise<VoteAck>((resolve) => {
         const socket = socketRef.current;
         if (!socket?.connected) return resolve({ error: 'not connected; retrying' });
-        const done = (err: Error | null, ack: VoteAck) => {
+        const done = (err: Error | null, raw: VoteAck) => {
           if (err) return resolve({ error: 'the server did not answer' });
+          const ack = checked(voteAckPayload, raw, 'vote answer');
+          if (!ack) return resolve({ error: 'the server sent an answer this page cannot read; reload the page' });
           if ('state' in ack) setVotes(ack.state);
           resolve(ack);
         };
