@@ -27,7 +27,8 @@ export interface RoomMemberInfo {
   userId: string;
   name: string;
   color: string;
-  role: Role;
+  /** "removed": kept out whatever link they hold, until the owner gives them a role again. */
+  role: Role | 'removed';
   /** How the role was given: by the owner, or by following one of the links. */
   via: 'owner' | 'invite' | LinkKind;
 }

@@ -1,11 +1,14 @@
 'use client';
 
 import { useCallback, useEffect, useState } from 'react';
-import type { RoomInfo } from '@/lib/protocol';
+import { CLOSE_CODES, type RoomInfo } from '@/lib/protocol';
+import { canEdit, isLinkSecret, LINK_KEY_PARAM, type RoomAccessInfo } from '@/lib/access';
 import { newStrokeId } from '@/lib/strokes';
 import { rememberRoom, type Identity } from '../lib/identity';
-import { api } from '../lib/api';
+import { api, ApiError } from '../lib/api';
 import { LOCAL_ORIGIN, usePeers, useRoomSync } from '../hooks/useRoomSync';
+import { useSaveState } from '../hooks/useSaveState';
+import { SaveStatus } from './SaveStatus';
 import { PaintCanvas, type PaintTool } from './PaintCanvas';
 import { Palette, labelIndexForKey, labelKeysHint } from './Palette';
 import { CopyLink } from './CopyLink';
@@ -18,6 +21,37 @@ import { useRoomFeed } from '../hooks/useRoomFeed';
 import { StylePanel } from './StylePanel';
 import { SaveScene } from './SaveScene';
 import { IdentityEditor } from './IdentityEditor';
+import { AccessPanel } from './AccessPanel';
+import { HistoryPanel } from './HistoryPanel';
+import { ReadOnlyBanner, ReadOnlyCanvas } from './ReadOnlyBanner';
+
+/** Close codes that mean this browser's standing changed: re-read it and reopen the room. */
+const ACCESS_CODES = new Set<number>([CLOSE_CODES.noAccess, CLOSE_CODES.readOnly, CLOSE_CODES.roleChanged]);
+
+/**
+ * This browser's standing in the room; a link's secret in the address (`#key=`) is redeemed first,
+ * then dropped from the address bar so that copying the address later does not pass it on. A link
+ * that is no longer valid still lets a public room open (as a viewer), with a notice.
+ */
+async function readAccess(roomId: string): Promise<{ access: RoomAccessInfo; notice: string | null }> {
+  const key = new URLSearchParams(location.hash.slice(1)).get(LINK_KEY_PARAM);
+  let notice: string | null = null;
+  if (isLinkSecret(key)) {
+    try {
+      const access = await api.redeemLink(roomId, key);
+      history.replaceState(history.state, '', location.pathname + location.search);
+      return { access, notice };
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 403) throw e;
+      notice = e.message;
+    }
+  }
+  try {
+    return { access: await api.access(roomId), notice };
+  } catch (e) {
+    throw new Error(notice ?? (e as Error).message);
+  }
+}
 
 function fnv1a(bytes: Uint8Array): string {
   let h = 0x811c9dc5;
@@ -29,6 +63,11 @@ export function RoomView({ roomId }: { roomId: string }) {
   const [info, setInfo] = useState<RoomInfo | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [me, setMe] = useState<Identity | null>(null);
+  const [access, setAccess] = useState<RoomAccessInfo | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  /** Bumped when the standing changed under a live connection: the room reopens with the new one. */
+  const [opening, setOpening] = useState(0);
+  const identified = me !== null;
 
   useEffect(() => {
     // Strokes, presence and votes all carry this id: wait for it before opening the room.
@@ -45,6 +84,37 @@ export function RoomView({ roomId }: { roomId: string }) {
       .catch((e: Error) => setLoadError(e.message));
   }, [roomId]);
 
+  useEffect(() => {
+    // The access answers are about the identity cookie: wait until it is set.
+    if (!identified) return;
+    let current = true;
+    readAccess(roomId).then(
+      (r) => {
+        if (!current) return;
+        setAccess(r.access);
+        setNotice(r.notice);
+      },
+      (e: Error) => current && setLoadError(e.message),
+    );
+    return () => {
+      current = false;
+    };
+  }, [roomId, identified]);
+
+  const onAccessClosed = useCallback(
+    (reason: string) => {
+      readAccess(roomId).then(
+        (r) => {
+          setAccess(r.access);
+          setNotice(reason);
+          setOpening((n) => n + 1);
+        },
+        (e: Error) => setLoadError(`${reason}. ${e.message}`),
+      );
+    },
+    [roomId],
+  );
+
   if (loadError) {
     return (
       <main className="center-message">
@@ -56,19 +126,36 @@ export function RoomView({ roomId }: { roomId: string }) {
       </main>
     );
   }
-  if (!info || !me)
+  if (!info || !me || !access)
     return (
       <main className="center-message">
         <p className="muted">Opening room…</p>
       </main>
     );
-  return <Room info={info} me={me} />;
+  return <Room key={opening} info={info} me={me} access={access} notice={notice} onAccess={setAccess} onAccessClosed={onAccessClosed} />;
 }
 
-function Room({ info, me }: { info: RoomInfo; me: Identity }) {
+interface RoomProps {
+  info: RoomInfo;
+  me: Identity;
+  access: RoomAccessInfo;
+  /** Why the room was reopened (a role change, an invalid link), shown until dismissed. */
+  notice: string | null;
+  onAccess(access: RoomAccessInfo): void;
+  onAccessClosed(reason: string): void;
+}
+
+function Room({ info, me, access, notice, onAccess, onAccessClosed }: RoomProps) {
   const labels = info.model.labels;
+  const editable = canEdit(access.role);
   const { sync, status, synced, refusal } = useRoomSync(info.id);
+  const [askClear, setAskClear] = useState(false);
+  const [shownNotice, setShownNotice] = useState(notice);
+  useEffect(() => {
+    if (refusal && ACCESS_CODES.has(refusal.code)) onAccessClosed(refusal.reason);
+  }, [refusal, onAccessClosed]);
   const peers = usePeers(sync?.provider);
+  const unsaved = useSaveState(sync, info.id, me.id);
   const [identity, setIdentity] = useState<Identity | null>(me);
   const [tool, setTool] = useState<PaintTool>('brush');
   const [label, setLabel] = useState(() => labels.labels.find((l) => l.name !== labels.background)?.name ?? labels.background);
@@ -124,6 +211,11 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
       if (target.closest('input, textarea, select, [contenteditable]')) return;
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
+      if (!editable) {
+        if (key === 'v' && !mod && !e.altKey)
+          setViewMode((m) => VIEW_MODES[(VIEW_MODES.findIndex((x) => x.id === m) + 1) % VIEW_MODES.length].id);
+        return;
+      }
       if (mod && key === 'z') {
         e.preventDefault();
         if (e.shiftKey) sync.undo.redo();
@@ -136,7 +228,7 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
         return;
       }
       if (mod || e.altKey) return;
-      if (e.key === 'Delete' && e.shiftKey) return clear();
+      if (e.key === 'Delete' && e.shiftKey) return setAskClear(true);
       if (key === 'v') return setViewMode((m) => VIEW_MODES[(VIEW_MODES.findIndex((x) => x.id === m) + 1) % VIEW_MODES.length].id);
       const t = TOOLS.find((x) => x.key.toLowerCase() === key);
       if (t) return setTool(t.id);
@@ -147,7 +239,7 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [sync, labels, clear]);
+  }, [sync, labels, editable]);
 
   return (
     <div className="room">
@@ -161,6 +253,7 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
         <span className={`status status-${status}`} data-testid="sync-status" data-synced={synced}>
           {status === 'connected' ? (synced ? 'Live' : 'Syncing…') : status === 'connecting' ? 'Connecting…' : 'Offline, retrying'}
         </span>
+        <SaveStatus status={status} unsaved={unsaved} />
         <span className="muted small model-name">{info.model.name}</span>
         <div className="spacer" />
         <a className="secondary" href="/gallery">
@@ -170,45 +263,61 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
         {identity && <IdentityEditor me={identity} onChange={setIdentity} />}
         <CopyLink />
       </header>
-      {refusal && (
+      {refusal && !ACCESS_CODES.has(refusal.code) && (
         <div className="banner error" role="alert">
-          Server refused this connection: {refusal}
+          Server refused this connection: {refusal.reason}
         </div>
       )}
+      {shownNotice && (
+        <div className="banner notice" role="status" data-testid="access-notice">
+          {shownNotice}{' '}
+          <button className="small-button" onClick={() => setShownNotice(null)}>
+            OK
+          </button>
+        </div>
+      )}
+      {!editable && <ReadOnlyBanner open={access.open} />}
       <div className="room-body">
         <aside className="side left">
-          <Toolbar
-            tool={tool}
-            size={size}
-            canUndo={undoState.canUndo}
-            canRedo={undoState.canRedo}
-            onTool={setTool}
-            onSize={setSize}
-            onUndo={() => sync?.undo.undo()}
-            onRedo={() => sync?.undo.redo()}
-            onClear={clear}
-          />
-          <Palette labels={labels} value={label} onChange={setLabel} />
-          {sync && <LabelMapFile sync={sync} labels={labels} roomId={info.id} userId={userId} />}
+          {/* A viewer's tools are there to see, disabled: the server refuses their changes. */}
+          <fieldset className="bare" disabled={!editable} data-testid="tools">
+            <Toolbar
+              tool={tool}
+              size={size}
+              canUndo={undoState.canUndo}
+              canRedo={undoState.canRedo}
+              onTool={setTool}
+              onSize={setSize}
+              onUndo={() => sync?.undo.undo()}
+              onRedo={() => sync?.undo.redo()}
+              onClear={clear}
+              askClear={askClear}
+              onAskClear={setAskClear}
+            />
+            <Palette labels={labels} value={label} onChange={setLabel} />
+          </fieldset>
+          {sync && editable && <LabelMapFile sync={sync} labels={labels} roomId={info.id} userId={userId} />}
         </aside>
         <main className="stage">
           <div className="stage-pair">
             {sync && (
-              <PaintCanvas
-                sync={sync}
-                labels={labels}
-                tool={tool}
-                label={label}
-                size={size}
-                userId={userId}
-                peers={peers}
-                onLiveStroke={preview.setLiveStroke}
-                onPickLabel={setLabel}
-                onLabelMap={(map, version) => {
-                  setMapHash(fnv1a(map));
-                  setLocalVersion(version);
-                }}
-              />
+              <ReadOnlyCanvas readOnly={!editable}>
+                <PaintCanvas
+                  sync={sync}
+                  labels={labels}
+                  tool={tool}
+                  label={label}
+                  size={size}
+                  userId={userId}
+                  peers={peers}
+                  onLiveStroke={preview.setLiveStroke}
+                  onPickLabel={setLabel}
+                  onLabelMap={(map, version) => {
+                    setMapHash(fnv1a(map));
+                    setLocalVersion(version);
+                  }}
+                />
+              </ReadOnlyCanvas>
             )}
             <RenderPane
               frame={feed.frame}
@@ -227,8 +336,10 @@ function Room({ info, me }: { info: RoomInfo; me: Identity }) {
           </p>
         </main>
         <aside className="side right">
+          <AccessPanel roomId={info.id} access={access} onChange={onAccess} />
           <StylePanel roomId={info.id} me={me} feed={feed} />
           <PeopleList me={identity} peers={peers} labels={labels} />
+          <HistoryPanel roomId={info.id} canRestore={editable} />
         </aside>
       </div>
     </div>

@@ -1,6 +1,7 @@
 'use client';
 
 import type { PaintTool } from './PaintCanvas';
+import { ConfirmButton } from './ConfirmButton';
 
 export const TOOLS: Array<{ id: PaintTool; name: string; key: string; icon: string }> = [
   { id: 'brush', name: 'Brush', key: 'B', icon: '✎' },
@@ -19,9 +20,12 @@ interface Props {
   onUndo(): void;
   onRedo(): void;
   onClear(): void;
+  /** Clear asks first; the shortcut opens the same question. */
+  askClear: boolean;
+  onAskClear(asking: boolean): void;
 }
 
-export function Toolbar({ tool, size, canUndo, canRedo, onTool, onSize, onUndo, onRedo, onClear }: Props) {
+export function Toolbar({ tool, size, canUndo, canRedo, onTool, onSize, onUndo, onRedo, onClear, askClear, onAskClear }: Props) {
   return (
     <div className="toolbar" role="toolbar" aria-label="Tools">
       <div className="tool-group">
@@ -59,9 +63,17 @@ export function Toolbar({ tool, size, canUndo, canRedo, onTool, onSize, onUndo, 
         <button className="tool" onClick={onRedo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
           <span aria-hidden>↷</span> <span className="tool-name">Redo</span>
         </button>
-        <button className="tool danger" onClick={onClear} title="Clear the canvas for everyone; undoable (Shift+Delete)">
-          Clear
-        </button>
+        <ConfirmButton
+          className="tool danger"
+          label="Clear"
+          title="Clear the canvas for everyone; undoable, and the room's history keeps what was there (Shift+Delete)"
+          question="Clear the canvas for everyone in the room?"
+          confirmLabel="Clear for everyone"
+          onConfirm={onClear}
+          asking={askClear}
+          onAskingChange={onAskClear}
+          testId="clear"
+        />
       </div>
     </div>
   );

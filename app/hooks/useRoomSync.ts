@@ -13,6 +13,8 @@ export interface Peer extends PresenceState {
   clientId: number;
 }
 
+const STOP_RETRYING = new Set<number>([CLOSE_CODES.unknownRoom, CLOSE_CODES.noAccess, CLOSE_CODES.readOnly, CLOSE_CODES.roleChanged]);
+
 /** Origin of this user's own writes: the undo manager tracks only these. */
 export const LOCAL_ORIGIN = Symbol('local-user');
 
@@ -41,7 +43,7 @@ export function useRoomSync(roomId: string) {
 
   const [status, setStatus] = useState<SyncStatus>('connecting');
   const [synced, setSynced] = useState(false);
-  const [refusal, setRefusal] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<{ code: number; reason: string } | null>(null);
 
   useEffect(() => {
     if (!sync) return;
@@ -50,9 +52,10 @@ export function useRoomSync(roomId: string) {
     const onSync = (isSynced: boolean) => setSynced(isSynced);
     const onClose = (event: CloseEvent | null) => {
       if (!event || event.code < 4000) return;
-      setRefusal(event.reason || 'the server refused this connection');
-      // A refusal (unknown room, invalid data) would repeat on every retry: stop retrying.
-      if (event.code === CLOSE_CODES.unknownRoom) provider.shouldConnect = false;
+      setRefusal({ code: event.code, reason: event.reason || 'the server refused this connection' });
+      // These refusals would repeat on every retry: stop retrying. For the access codes the page
+      // re-reads its standing and reopens the room with the new role (or says why it cannot).
+      if (STOP_RETRYING.has(event.code)) provider.shouldConnect = false;
     };
     provider.on('status', onStatus);
     provider.on('sync', onSync);

@@ -3,6 +3,8 @@
 import type { ModelList, RoomInfo } from '@/lib/protocol';
 import type { PresetList, PublicUser, RoomStyleList, SceneDetail, SceneList, SceneSummary, StyleInfo } from '@/lib/social';
 import type { Stroke } from '@/lib/strokes';
+import type { LinkKind, RoomAccessInfo } from '@/lib/access';
+import type { HistoryList } from '@/lib/history';
 
 /** A refusal from the API: its status and the server's own message (`{ error }`). */
 export class ApiError extends Error {
@@ -48,4 +50,17 @@ export const api = {
   sceneStrokes: (sceneId: string) => request<{ strokes: Stroke[] }>(`/api/scenes/${enc(sceneId)}/strokes`),
   forkScene: (sceneId: string) => request<{ roomId: string }>(`/api/scenes/${enc(sceneId)}/fork`, { method: 'POST' }),
   deleteScene: (sceneId: string) => request<null>(`/api/scenes/${enc(sceneId)}`, { method: 'DELETE' }),
+  publishScene: (sceneId: string) => request<SceneDetail>(`/api/scenes/${enc(sceneId)}/publish`, { method: 'POST' }),
+  access: (roomId: string) => request<RoomAccessInfo>(`/api/rooms/${enc(roomId)}/access`),
+  redeemLink: (roomId: string, key: string) => request<RoomAccessInfo>(`/api/rooms/${enc(roomId)}/access`, sendJson('POST', { key })),
+  setPrivate: (roomId: string, value: boolean) =>
+    request<RoomAccessInfo>(`/api/rooms/${enc(roomId)}/access`, sendJson('PATCH', { private: value })),
+  claimRoom: (roomId: string) => request<RoomAccessInfo>(`/api/rooms/${enc(roomId)}/claim`, { method: 'POST' }),
+  rotateLink: (roomId: string, kind: LinkKind) =>
+    request<RoomAccessInfo>(`/api/rooms/${enc(roomId)}/links/${kind}/rotate`, { method: 'POST' }),
+  setMemberRole: (roomId: string, userId: string, role: 'editor' | 'viewer' | 'removed') =>
+    request<RoomAccessInfo>(`/api/rooms/${enc(roomId)}/members/${enc(userId)}`, sendJson('PUT', { role })),
+  history: (roomId: string) => request<HistoryList>(`/api/rooms/${enc(roomId)}/history`),
+  restoreVersion: (roomId: string, versionId: number) =>
+    request<HistoryList>(`/api/rooms/${enc(roomId)}/history/${versionId}/restore`, { method: 'POST' }),
 };

@@ -95,7 +95,7 @@ export class RoomAccess {
         userId: m.userId,
         name: names.get(m.userId)?.name ?? 'Someone',
         color: names.get(m.userId)?.color ?? '#888888',
-        role: m.role as Role,
+        role: m.role as RoomMemberInfo['role'],
         via: m.via as RoomMemberInfo['via'],
       })),
     };
