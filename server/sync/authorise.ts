@@ -51,12 +51,17 @@ export function changesDocument(update: Uint8Array, doc: Y.Doc): boolean {
   return false;
 }
 
-/** One entry of an awareness update: whose presence, at which clock, set or removed. */
+/** One entry of an awareness update: whose presence, at which clock, set or removed, and its size. */
 export interface AwarenessEntry {
   clientId: number;
   clock: number;
   removes: boolean;
+  /** Bytes of the state's JSON. */
+  bytes: number;
 }
+
+/** The state JSON of a removed presence (y-protocols writes JSON.stringify(null)). */
+const NULL_STATE = [0x6e, 0x75, 0x6c, 0x6c];
 
 export function awarenessEntries(update: Uint8Array): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update);
@@ -65,7 +70,10 @@ export function awarenessEntries(update: Uint8Array): AwarenessEntry[] {
   for (let i = 0; i < count; i++) {
     const clientId = decoding.readVarUint(decoder);
     const clock = decoding.readVarUint(decoder);
-    entries.push({ clientId, clock, removes: decoding.readVarString(decoder) === 'null' });
+    // A var string is its UTF-8 bytes with their length: read as bytes, nothing is decoded here.
+    const state = decoding.readVarUint8Array(decoder);
+    const removes = state.length === NULL_STATE.length && NULL_STATE.every((b, k) => state[k] === b);
+    entries.push({ clientId, clock, removes, bytes: state.length });
   }
   return entries;
 }

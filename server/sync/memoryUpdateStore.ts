@@ -5,7 +5,7 @@ import type { UpdateStore } from './updateStore';
 export class MemoryUpdateStore implements UpdateStore {
   /** Durable updates per room (what a restart would load). */
   readonly stored = new Map<string, Uint8Array[]>();
-  private pending: Array<[string, Uint8Array]> = [];
+  private pending: Array<{ roomId: string; update: Uint8Array; stored: () => void }> = [];
 
   async load(roomId: string): Promise<Uint8Array | null> {
     await this.flush();
@@ -13,13 +13,16 @@ export class MemoryUpdateStore implements UpdateStore {
     return updates?.length ? Y.mergeUpdates(updates) : null;
   }
 
-  append(roomId: string, update: Uint8Array): void {
-    this.pending.push([roomId, update]);
+  append(roomId: string, update: Uint8Array): Promise<void> {
+    return new Promise((stored) => this.pending.push({ roomId, update, stored }));
   }
 
+  /** Commits what is pending: tests decide when, so they can look between receipt and commit. */
   async flush(): Promise<void> {
-    for (const [roomId, update] of this.pending) this.stored.set(roomId, [...(this.stored.get(roomId) ?? []), update]);
+    const batch = this.pending;
     this.pending = [];
+    for (const { roomId, update } of batch) this.stored.set(roomId, [...(this.stored.get(roomId) ?? []), update]);
+    for (const { stored } of batch) stored();
   }
 
   async compact(roomId: string): Promise<void> {

@@ -4,6 +4,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { CLOSE_CODES, STROKES_KEY } from '../../lib/protocol';
+import { MESSAGE_STORED } from '../../lib/stored';
 import { EVENTS } from '../../lib/events';
 import { docVersion } from '../../lib/docVersion';
 import type { Stroke } from '../../lib/strokes';
@@ -22,7 +23,13 @@ const MESSAGE_SYNC = 0;
 const MESSAGE_AWARENESS = 1;
 const MESSAGE_QUERY_AWARENESS = 3;
 
-const MAX_AWARENESS_BYTES = 16 * 1024;
+/**
+ * Per presence entry, not per message: a newcomer's client echoes everyone's presence it was
+ * sent in one message (unchanged entries, ignored below), which a per-message cap refused in a
+ * room of many peers, and the refused newcomer reconnected in a loop. Messages are bounded by the
+ * socket's maxPayload.
+ */
+const MAX_PRESENCE_STATE_BYTES = 16 * 1024;
 /** A page has one Yjs client id; a few more allow for reconnects with a fresh document. */
 const MAX_CLIENT_IDS_PER_SESSION = 8;
 const RATE_PER_SECOND = 120;
@@ -257,12 +264,10 @@ export class Room {
   }
 
   private receiveAwareness(session: SyncState, update: Uint8Array): void {
-    if (update.byteLength > MAX_AWARENESS_BYTES) {
-      return this.refuse(session, CLOSE_CODES.invalidMessage, `presence update over ${MAX_AWARENESS_BYTES} bytes`);
-    }
-    const ids = awarenessEntries(update)
-      .filter((entry) => changesPresence(this.awareness, entry))
-      .map((entry) => entry.clientId);
+    const entries = awarenessEntries(update);
+    const large = entries.find((entry) => entry.bytes > MAX_PRESENCE_STATE_BYTES);
+    if (large) return this.refuse(session, CLOSE_CODES.invalidMessage, `presence ${large.clientId} over ${MAX_PRESENCE_STATE_BYTES} bytes`);
+    const ids = entries.filter((entry) => changesPresence(this.awareness, entry)).map((entry) => entry.clientId);
     for (const id of ids) {
       const owner = this.presenceOwners.get(id);
       // The same user may take over an entry (a reloaded page); nobody else may touch it.
@@ -287,6 +292,16 @@ export class Room {
   private disown(clientId: number): void {
     this.presenceOwners.get(clientId)?.clientIds.delete(clientId);
     this.presenceOwners.delete(clientId);
+  }
+
+  /**
+   * Tells sync sessions what the store holds (lib/stored.ts): every item of each client below its
+   * clock. One session (a join) or all of them (after a commit).
+   */
+  acknowledge(stored: ReadonlyMap<number, number>, to?: SyncSession): void {
+    const message = encodeMessage(MESSAGE_STORED, (e) => encoding.writeVarUint8Array(e, Y.encodeStateVector(new Map(stored))));
+    if (to) send(to.socket, message);
+    else for (const session of this.syncs.values()) send(session.socket, message);
   }
 
   /**

@@ -2,6 +2,12 @@ import * as Y from 'yjs';
 import type { Db } from '../db';
 import { log } from '../log';
 
+/** A room's updates waiting for the next commit, with the acknowledgements that commit resolves. */
+interface Pending {
+  updates: Uint8Array[];
+  stored: Array<() => void>;
+}
+
 /** Rows per room after which the stored updates are merged into one. */
 const COMPACT_AFTER = 200;
 
@@ -9,8 +15,11 @@ const COMPACT_AFTER = 200;
 export interface UpdateStore {
   /** The room's stored state as one merged update, or null when it has none. */
   load(roomId: string): Promise<Uint8Array | null>;
-  /** Queues an update; it is durable once a later flush resolves. */
-  append(roomId: string, update: Uint8Array): void;
+  /**
+   * Queues an update. The promise resolves once the commit that wrote it has returned (the update
+   * is durable), never earlier; a failed write is retried and resolves with a later commit.
+   */
+  append(roomId: string, update: Uint8Array): Promise<void>;
   flush(): Promise<void>;
   /** Merges a room's stored updates into one. */
   compact(roomId: string): Promise<void>;
@@ -24,7 +33,7 @@ export interface UpdateStore {
  * single merged update once their log grows, and on unload.
  */
 export class PrismaUpdateStore implements UpdateStore {
-  private pending = new Map<string, Uint8Array[]>();
+  private pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private rowsSinceCompact = new Map<string, number>();
@@ -42,14 +51,16 @@ export class PrismaUpdateStore implements UpdateStore {
     return Y.mergeUpdates(rows.map((r) => new Uint8Array(r.data)));
   }
 
-  append(roomId: string, update: Uint8Array): void {
-    const list = this.pending.get(roomId);
-    if (list) list.push(update);
-    else this.pending.set(roomId, [update]);
+  append(roomId: string, update: Uint8Array): Promise<void> {
+    let room = this.pending.get(roomId);
+    if (!room) this.pending.set(roomId, (room = { updates: [], stored: [] }));
+    room.updates.push(update);
+    const stored = new Promise<void>((resolve) => room.stored.push(resolve));
     this.timer ??= setTimeout(() => {
       this.timer = null;
       void this.flush();
     }, this.flushMs);
+    return stored;
   }
 
   /** Writes everything pending; concurrent callers wait for the same write. */
@@ -62,12 +73,18 @@ export class PrismaUpdateStore implements UpdateStore {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    const rows = [...batch].map(([roomId, updates]) => ({ roomId, data: Y.mergeUpdates(updates) }));
+    const rows = [...batch].map(([roomId, { updates }]) => ({ roomId, data: Y.mergeUpdates(updates) }));
     try {
       await this.db.roomUpdate.createMany({ data: rows.map((r) => ({ roomId: r.roomId, data: Buffer.from(r.data) })) });
     } catch (error) {
-      // Keep the updates for the next flush rather than losing strokes on a transient failure.
-      for (const [roomId, updates] of batch) this.pending.set(roomId, [...updates, ...(this.pending.get(roomId) ?? [])]);
+      // Keep the updates (and their acknowledgements) for the next flush rather than losing strokes on a transient failure.
+      for (const [roomId, failed] of batch) {
+        const later = this.pending.get(roomId);
+        this.pending.set(roomId, {
+          updates: [...failed.updates, ...(later?.updates ?? [])],
+          stored: [...failed.stored, ...(later?.stored ?? [])],
+        });
+      }
       log.error({ err: error }, 'persisting room updates failed; will retry');
       this.timer ??= setTimeout(() => {
         this.timer = null;
@@ -75,6 +92,7 @@ export class PrismaUpdateStore implements UpdateStore {
       }, this.flushMs * 10);
       return;
     }
+    for (const { stored } of batch.values()) for (const resolve of stored) resolve();
     for (const { roomId } of rows) {
       const count = (this.rowsSinceCompact.get(roomId) ?? 0) + 1;
       this.rowsSinceCompact.set(roomId, count);

@@ -101,7 +101,7 @@ describe('authorise step (server/sync/authorise.ts)', () => {
   });
 
   it('reads the entries of an awareness update', () => {
-    expect(awarenessEntries(presenceMessage(77, 'A', 2).slice(2))).toEqual([{ clientId: 77, clock: 2, removes: false }]);
+    expect(awarenessEntries(presenceMessage(77, 'A', 2).slice(2))).toMatchObject([{ clientId: 77, clock: 2, removes: false }]);
   });
 });
 
