@@ -9,8 +9,10 @@ import { RoomStateKey, type RoomExtension } from '../sync/roomExtension';
 import type { RoomStyles } from '../styles/roomStyles';
 import type { RoomChannel } from '../realtime';
 import type { Logger } from '../log';
-import { RenderThread, type RenderThreadOptions } from './renderThread';
-import { encodeFrame, FRAME_MIME, type FrameFormat } from './encode';
+import type { RenderThreadOptions } from './renderThread';
+import { FRAME_MIME, type FrameFormat } from './encode';
+import type { FrameRenderer } from './renderer';
+import { LocalRenderer } from './localRenderer';
 import { RenderScheduler } from './scheduler';
 
 interface RoomRenderState {
@@ -31,9 +33,8 @@ export interface RenderServiceOptions extends RenderThreadOptions {
  * a client that joins gets the latest frame at once.
  */
 export class RenderService implements RoomExtension {
-  private readonly generators = new Map<string, RenderThread>();
-  private readonly unavailable = new Map<string, string>();
   readonly scheduler: RenderScheduler;
+  private readonly renderer: FrameRenderer;
 
   constructor(
     private readonly deps: {
@@ -42,9 +43,12 @@ export class RenderService implements RoomExtension {
       styles: RoomStyles;
       channel: RoomChannel;
       log: Logger;
+      /** Where frames are rendered; by default generators in this process. */
+      renderer?: FrameRenderer;
     },
     private readonly options: RenderServiceOptions,
   ) {
+    this.renderer = deps.renderer ?? new LocalRenderer(options, deps.log);
     this.scheduler = new RenderScheduler({
       concurrency: options.concurrency,
       isWatched: (roomId) => deps.channel.audience(roomId) > 0,
@@ -73,18 +77,9 @@ export class RenderService implements RoomExtension {
     this.scheduler.forget(roomId);
   }
 
-  /** Opens and warms up every model's generator on its thread; a model that fails is marked unavailable. */
+  /** Starts the renderer (in process: opens and warms up every model's generator; a model that fails is marked unavailable). */
   async start(): Promise<void> {
-    const { providers, threads, nice } = this.options;
-    for (const model of this.deps.models.list()) {
-      try {
-        this.generators.set(model.id, await RenderThread.open(model, { providers, threads, nice }));
-      } catch (error) {
-        const reason = (error as Error).message;
-        this.unavailable.set(model.id, reason);
-        this.deps.log.warn({ model: model.id, reason }, 'model cannot render; rooms using it get label maps only');
-      }
-    }
+    await this.renderer.start(this.deps.models.list());
   }
 
   private emitStatus(roomId: string, status: RenderStatus): void {
@@ -98,12 +93,9 @@ export class RenderService implements RoomExtension {
     const state =
       room.get(RENDER_STATE) ??
       room.set(RENDER_STATE, { rasterizer: new IncrementalRasterizer(model.size[0], model.size[1], model.labels), latest: null });
-    const generator = this.generators.get(model.id);
-    if (!generator || generator.failure) {
-      this.emitStatus(roomId, {
-        state: 'unavailable',
-        reason: generator?.failure ?? this.unavailable.get(model.id) ?? 'model not loaded',
-      });
+    const failure = this.renderer.failure(model.id);
+    if (failure) {
+      this.emitStatus(roomId, { state: 'unavailable', reason: failure });
       return null;
     }
     const started = performance.now();
@@ -113,9 +105,16 @@ export class RenderService implements RoomExtension {
     const labels = map.slice();
     this.emitStatus(roomId, { state: 'rendering', version });
     const style = await this.deps.styles.get(roomId, model);
-    const { rgb, quality } = await generator.run(labels, style.z, asked);
+    const { bytes, quality } = await this.renderer.render({
+      roomId,
+      modelId: model.id,
+      version,
+      labels,
+      z: style.z,
+      quality: asked,
+      format: this.options.format,
+    });
     const [width, height] = model.size;
-    const bytes = await encodeFrame(rgb, width, height, this.options.format);
     const meta: FrameMeta = {
       roomId,
       version,
@@ -142,6 +141,6 @@ export class RenderService implements RoomExtension {
 
   async close(): Promise<void> {
     await this.scheduler.idle();
-    for (const g of this.generators.values()) await g.close();
+    await this.renderer.close();
   }
 }
