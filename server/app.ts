@@ -11,6 +11,8 @@ import { ModelRegistry } from './models/modelRegistry';
 import { RoomService } from './rooms/roomService';
 import { RoomAccess } from './rooms/roomAccess';
 import { accessRoutes } from './rooms/accessRoutes';
+import { RoomHistory } from './rooms/history';
+import { historyRoutes } from './rooms/historyRoutes';
 import { PrismaUpdateStore } from './sync/updateStore';
 import { persistence } from './sync/persistence';
 import { RoomRegistry } from './sync/roomRegistry';
@@ -123,8 +125,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     { roundMs: config.VOTE_ROUND_MS },
   );
   await voting.start();
-  // Persistence first: a room's stored state is applied before the others' onLoad.
-  registry.use(persistence(new PrismaUpdateStore(db, config.PERSIST_FLUSH_MS)), render, voting);
+  const history = new RoomHistory(
+    { db, registry, identity, log },
+    { everyChanges: config.HISTORY_EVERY_CHANGES, everyMs: config.HISTORY_EVERY_MS },
+  );
+  // Persistence first: a room's stored state is applied before the others' onLoad (history
+  // starts from it).
+  registry.use(persistence(new PrismaUpdateStore(db, config.PERSIST_FLUSH_MS)), render, voting, history);
   // Uploads are rare and small: one CPU session per model, sharing the machine with renders.
   const encoder = new StyleEncoder({ providers: ['cpu'], threads: Math.max(1, Math.min(2, config.RENDER_THREADS)) }, log);
   const gallery = new Gallery({
@@ -150,6 +157,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ...styleRoutes({ models, rooms, identity, catalog, encoder, voting, limits: ipLimits, access }),
       ...galleryRoutes(gallery, identity, ipLimits),
       ...accessRoutes(access, identity),
+      ...historyRoutes(history, access, identity),
     ],
   });
   server.on(

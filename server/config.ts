@@ -32,6 +32,13 @@ const schema = z.object({
   SESSION_SECRET: z.string().min(16).optional(),
   /** A style vote closes after this long unless a majority decides first. */
   VOTE_ROUND_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** The server stores a version of a room (its history) after this many changes or this long after the first unstored one. */
+  HISTORY_EVERY_CHANGES: z.coerce.number().int().min(1).default(50),
+  HISTORY_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(5 * 60_000),
   /** A Yjs socket with more than this many bytes waiting to be sent is closed as a slow reader. */
   SYNC_SEND_BUFFER_BYTES: z.coerce
     .number()

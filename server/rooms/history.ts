@@ -1,0 +1,287 @@
+import * as Y from 'yjs';
+import type { Db } from '../db';
+import type { Identity } from '../identity/identity';
+import type { Logger } from '../log';
+import type { RoomRegistry } from '../sync/roomRegistry';
+import { SERVER_ORIGIN, type Room, type RoomSession } from '../sync/room';
+import { RoomStateKey, type RoomExtension } from '../sync/roomExtension';
+import { HttpError } from '../http/json';
+import { STROKES_KEY } from '../../lib/protocol';
+import type { Stroke } from '../../lib/strokes';
+import type { HistoryList, HistoryVersion, VersionChange, VersionReason } from '../../lib/history';
+
+/** Origin of a restore: persisted and broadcast like a client's edit, but not counted as one. */
+export const HISTORY_ORIGIN = Symbol('history');
+
+export interface HistoryOptions {
+  /** A version is stored after this many changes... */
+  everyChanges: number;
+  /** ...or once the first change not in a version is this old. */
+  everyMs: number;
+  /** Versions kept per room (the oldest go). */
+  keep: number;
+  /** A deletion of at least this many strokes at once stores the state before it. */
+  largeDeletion: number;
+}
+
+export const HISTORY_DEFAULTS: HistoryOptions = { everyChanges: 50, everyMs: 5 * 60_000, keep: 100, largeDeletion: 10 };
+
+/** Updates kept as they came before they are merged into the base (bounds the list, not the bytes). */
+const MAX_PENDING_UPDATES = 64;
+
+interface Tally {
+  userId: string | null;
+  added: number;
+  removed: number;
+  clears: number;
+  restored: number[];
+}
+
+/** What the history knows about one live room (kept in the room, freed when it unloads). */
+interface RoomHistoryState {
+  /** The document as of the last stored version (or the load) and the updates since, in order: */
+  base: Uint8Array;
+  /** together they give the state before any change, without keeping a second document. */
+  pending: Uint8Array[];
+  /** The current document is exactly the last stored version. */
+  stored: boolean;
+  /** Changes since the last version, and when the first of them came. */
+  changes: number;
+  firstChangeAt: number;
+  /** Ids of the strokes in the last stored version: deleting one of those loses nothing. */
+  held: Set<string>;
+  /** Who changed what since the last version. */
+  tally: Map<string, Tally>;
+  /** The user of each Yjs session, by its socket (the origin of its updates). */
+  users: Map<unknown, string | null>;
+  /** Version writes, in order. */
+  writes: Promise<void>;
+}
+
+const STATE = new RoomStateKey<RoomHistoryState>('history');
+
+/**
+ * The history the server keeps of every room: versions of the whole document in the database,
+ * stored every `everyChanges` changes or `everyMs` of editing, before every clear, every large
+ * deletion, every deletion of someone else's strokes that no version holds yet, every restore,
+ * and when the room unloads; each says who changed what since the one before. An editor
+ * restores a version: the server replaces the strokes in one change everyone receives, after
+ * storing the state it replaces, so a restore can be restored away too. Nothing an editor does
+ * is beyond restore.
+ */
+export class RoomHistory implements RoomExtension {
+  private readonly options: HistoryOptions;
+
+  constructor(
+    private readonly deps: { db: Db; registry: RoomRegistry; identity: Identity; log: Logger },
+    options: Partial<HistoryOptions> = {},
+  ) {
+    this.options = { ...HISTORY_DEFAULTS, ...options };
+  }
+
+  onLoad(room: Room): void {
+    const state = room.set(STATE, {
+      base: Y.encodeStateAsUpdate(room.doc),
+      pending: [],
+      // What the room loaded may postdate its last version (a crash); an empty room has nothing to lose.
+      stored: room.strokes.length === 0,
+      changes: 0,
+      firstChangeAt: 0,
+      held: new Set<string>(),
+      tally: new Map(),
+      users: new Map(),
+      writes: Promise.resolve(),
+    });
+    room.strokes.observe((event) => {
+      const origin = event.transaction.origin;
+      if (origin === SERVER_ORIGIN || origin === HISTORY_ORIGIN) return;
+      this.beforeChange(room, state, state.users.get(origin) ?? null, event);
+    });
+  }
+
+  onJoin(room: Room, session: RoomSession): void {
+    if (session.channel === 'sync') room.get(STATE)?.users.set(session.socket, session.user);
+  }
+
+  onLeave(room: Room, session: RoomSession): void {
+    if (session.channel === 'sync') room.get(STATE)?.users.delete(session.socket);
+  }
+
+  onChange(room: Room, update: Uint8Array, origin: unknown): void {
+    const state = room.get(STATE);
+    // The load's own update comes before the state exists.
+    if (!state) return;
+    state.pending.push(update);
+    state.stored = false;
+    if (state.pending.length > MAX_PENDING_UPDATES) {
+      state.base = Y.mergeUpdates([state.base, ...state.pending]);
+      state.pending = [];
+    }
+    if (origin === HISTORY_ORIGIN) return;
+    const due = state.changes >= this.options.everyChanges || Date.now() - state.firstChangeAt >= this.options.everyMs;
+    if (state.changes > 0 && due) this.storeCurrent(room, state, 'periodic');
+  }
+
+  async onStore(room: Room): Promise<void> {
+    const state = room.get(STATE);
+    if (!state) return;
+    if (state.changes > 0) this.storeCurrent(room, state, 'unload');
+    await state.writes;
+  }
+
+  /** The room's versions, newest first, with names for who changed what. */
+  async list(roomId: string): Promise<HistoryList> {
+    // Versions being written for a live room are part of the answer.
+    await this.deps.registry.get(roomId)?.get(STATE)?.writes;
+    const rows = await this.deps.db.roomVersion.findMany({
+      where: { roomId },
+      orderBy: { id: 'desc' },
+      take: this.options.keep,
+      omit: { state: true },
+    });
+    const parsed = rows.map((r) => ({ row: r, changes: parseChanges(r.changes) }));
+    const ids = parsed.flatMap(({ row, changes }) => [row.byUserId, ...changes.map((c) => c.userId)]).filter((id): id is string => !!id);
+    const names = await this.deps.identity.names(ids);
+    const person = (id: string | null) => {
+      const known = id ? names.get(id) : undefined;
+      return { name: known?.name ?? (id ? 'Someone' : 'Someone without an identity'), color: known?.color ?? '#888888' };
+    };
+    return {
+      versions: parsed.map(({ row, changes }): HistoryVersion => ({
+        id: row.id,
+        at: row.createdAt.toISOString(),
+        reason: row.reason as VersionReason,
+        by: row.reason === 'periodic' || row.reason === 'unload' ? null : { userId: row.byUserId, name: person(row.byUserId).name },
+        restoredFrom: row.restoredFrom,
+        strokes: row.strokeCount,
+        changes: changes.map((c): VersionChange => ({ ...c, ...person(c.userId) })),
+      })),
+    };
+  }
+
+  /**
+   * Brings back version `versionId` for everyone, as one change by the server: the strokes now in
+   * the room go and the version's strokes come back. The state it replaces is stored first.
+   */
+  async restore(roomId: string, versionId: number, userId: string | null): Promise<void> {
+    const row = await this.deps.db.roomVersion.findFirst({ where: { id: versionId, roomId }, select: { state: true } });
+    if (!row) throw new HttpError(404, 'no such version of this room');
+    const strokes = strokesOf(new Uint8Array(row.state));
+    const room = await this.deps.registry.open(roomId);
+    const state = room.get(STATE);
+    if (!state) throw new Error('history is not attached to this room');
+    this.store(
+      room,
+      state,
+      { reason: 'restore', by: userId, restoredFrom: versionId },
+      Y.encodeStateAsUpdate(room.doc),
+      room.strokes.toArray(),
+    );
+    room.doc.transact(() => {
+      if (room.strokes.length > 0) room.strokes.delete(0, room.strokes.length);
+      if (strokes.length > 0) room.strokes.push(strokes);
+    }, HISTORY_ORIGIN);
+    const tally = tallyOf(state, userId);
+    tally.restored.push(versionId);
+    state.changes++;
+    state.firstChangeAt = Date.now();
+    await state.writes;
+  }
+
+  /**
+   * A client's change to the strokes, seen by the observer: Yjs calls it before the update event
+   * (so `pending` lacks this change) and before it collects deleted content (so removed strokes
+   * can still be read).
+   */
+  private beforeChange(room: Room, state: RoomHistoryState, user: string | null, event: Y.YArrayEvent<Stroke>): void {
+    const added = [...event.changes.added].flatMap((item) => item.content.getContent() as Stroke[]);
+    const removed = [...event.changes.deleted].flatMap((item) => item.content.getContent() as Stroke[]);
+    const clears = added.filter((s) => s.tool === 'clear').length;
+    const before = room.strokes.length - added.length + removed.length;
+    if (!state.stored && before > 0) {
+      const large = removed.length >= this.options.largeDeletion || (removed.length >= 2 && removed.length * 2 >= before);
+      // Someone else's stroke that no version holds would be gone for good.
+      const unheld = removed.some((s) => s.by !== user && !state.held.has(s.id));
+      const reason: VersionReason | null = clears > 0 ? 'clear' : large || unheld ? 'deletion' : null;
+      if (reason) {
+        // The document already has the change; the base and the updates before it do not.
+        const previous = Y.mergeUpdates([state.base, ...state.pending]);
+        this.store(room, state, { reason, by: user, restoredFrom: null }, previous, strokesOf(previous));
+      }
+    }
+    const tally = tallyOf(state, user);
+    tally.added += added.length - clears;
+    tally.removed += removed.length;
+    tally.clears += clears;
+    if (state.changes === 0) state.firstChangeAt = Date.now();
+    state.changes++;
+  }
+
+  private storeCurrent(room: Room, state: RoomHistoryState, reason: VersionReason): void {
+    this.store(room, state, { reason, by: null, restoredFrom: null }, Y.encodeStateAsUpdate(room.doc), room.strokes.toArray());
+  }
+
+  /** Records `doc` (the room's state at some moment, with its strokes) as a version; the write is queued. */
+  private store(
+    room: Room,
+    state: RoomHistoryState,
+    what: { reason: VersionReason; by: string | null; restoredFrom: number | null },
+    doc: Uint8Array,
+    strokes: readonly Stroke[],
+  ): void {
+    const changes = JSON.stringify([...state.tally.values()]);
+    state.base = doc;
+    state.pending = [];
+    state.stored = true;
+    state.changes = 0;
+    state.held = new Set(strokes.map((s) => s.id));
+    state.tally = new Map();
+    const roomId = room.id;
+    const { db, log } = this.deps;
+    const keep = this.options.keep;
+    state.writes = state.writes
+      .then(async () => {
+        await db.roomVersion.create({
+          data: {
+            roomId,
+            reason: what.reason,
+            byUserId: what.by,
+            restoredFrom: what.restoredFrom,
+            state: new Uint8Array(doc),
+            strokeCount: strokes.length,
+            changes,
+          },
+        });
+        const oldest = await db.roomVersion.findFirst({ where: { roomId }, orderBy: { id: 'desc' }, skip: keep, select: { id: true } });
+        if (oldest) await db.roomVersion.deleteMany({ where: { roomId, id: { lte: oldest.id } } });
+      })
+      .catch((error: unknown) => log.error({ err: error, room: roomId }, 'storing a version failed'));
+  }
+}
+
+function tallyOf(state: RoomHistoryState, user: string | null): Tally {
+  const key = user ?? '';
+  let tally = state.tally.get(key);
+  if (!tally) state.tally.set(key, (tally = { userId: user, added: 0, removed: 0, clears: 0, restored: [] }));
+  return tally;
+}
+
+function strokesOf(update: Uint8Array): Stroke[] {
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, update);
+    return doc.getArray<Stroke>(STROKES_KEY).toArray();
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** Stored by us; an unreadable list shows no changes rather than failing the history. */
+function parseChanges(json: string): Tally[] {
+  try {
+    const value = JSON.parse(json) as unknown;
+    return Array.isArray(value) ? (value as Tally[]) : [];
+  } catch {
+    return [];
+  }
+}
