@@ -77,7 +77,10 @@ export interface SceneSummary {
 }
 
 export interface SceneDetail extends SceneSummary {
+  /** The room it was saved from; null when that room is private (its id would let people knock) or gone. */
   sourceRoomId: string | null;
+  /** In the gallery's list. A scene saved from a private room is unlisted until its saver publishes it. */
+  listed: boolean;
   /** The viewer saved it (may delete it). */
   mine: boolean;
 }

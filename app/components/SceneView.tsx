@@ -126,7 +126,7 @@ export function SceneView({ id }: { id: string }) {
   const [scene, setScene] = useState<SceneDetail | null>(null);
   const [labels, setLabels] = useState<LabelSet | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<'fork' | 'delete' | null>(null);
+  const [busy, setBusy] = useState<'fork' | 'delete' | 'publish' | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -150,6 +150,18 @@ export function SceneView({ id }: { id: string }) {
       setBusy(null);
     }
   }, [id, router]);
+
+  const publish = useCallback(async () => {
+    setBusy('publish');
+    setActionError(null);
+    try {
+      setScene(await api.publishScene(id));
+    } catch (e) {
+      setActionError(`Could not publish: ${(e as Error).message}`);
+    } finally {
+      setBusy(null);
+    }
+  }, [id]);
 
   const remove = useCallback(async () => {
     if (!confirm('Delete this scene from the gallery? This cannot be undone.')) return;
@@ -203,6 +215,11 @@ export function SceneView({ id }: { id: string }) {
               <button className="primary" onClick={() => void fork()} disabled={busy !== null} data-testid="fork-scene">
                 {busy === 'fork' ? 'Forking…' : 'Fork into a new room'}
               </button>
+              {scene.mine && !scene.listed && (
+                <button className="secondary" onClick={() => void publish()} disabled={busy !== null} data-testid="publish-scene">
+                  {busy === 'publish' ? 'Publishing…' : 'Publish to the gallery'}
+                </button>
+              )}
               {scene.mine && (
                 <button
                   className="secondary danger-button"
@@ -215,6 +232,12 @@ export function SceneView({ id }: { id: string }) {
               )}
             </div>
           </div>
+          {!scene.listed && (
+            <p className="muted small" data-testid="unlisted">
+              Unlisted: saved from a private room, so only people with this page&apos;s address see it
+              {scene.mine ? ' until you publish it.' : '.'}
+            </p>
+          )}
           {actionError && (
             <p className="error" role="alert">
               {actionError}

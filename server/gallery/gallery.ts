@@ -123,6 +123,8 @@ export class Gallery {
         styleZ: new Uint8Array(new Uint8Array(style.z.buffer, style.z.byteOffset, style.z.byteLength)),
         contributors: JSON.stringify(contributors),
         savedById: userId,
+        // A private room's work stays out of the public list unless the saver publishes it.
+        listed: !record.private,
       },
       include: { savedBy: true },
     });
@@ -130,9 +132,10 @@ export class Gallery {
   }
 
   async list(page: number): Promise<SceneList> {
-    const total = await this.deps.db.scene.count();
+    const total = await this.deps.db.scene.count({ where: { listed: true } });
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     const rows = await this.deps.db.scene.findMany({
+      where: { listed: true },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       skip: (page - 1) * PAGE_SIZE,
       take: PAGE_SIZE,
@@ -149,7 +152,23 @@ export class Gallery {
       omit: { yjsState: true, labelMap: true, image: true, styleZ: true },
     });
     if (!row) throw new HttpError(404, 'no such scene');
-    return { ...summary(row), sourceRoomId: row.sourceRoomId, mine: viewer === row.savedById };
+    // Judged now, not at saving: a room made private later hides its id from then on.
+    const source = row.sourceRoomId ? await this.deps.rooms.find(row.sourceRoomId) : null;
+    return {
+      ...summary(row),
+      sourceRoomId: source && !source.private ? source.id : null,
+      listed: row.listed,
+      mine: viewer === row.savedById,
+    };
+  }
+
+  /** Lists an unlisted scene in the gallery; only the person who saved it may. */
+  async publish(id: string, userId: string | null): Promise<SceneDetail> {
+    const row = await this.deps.db.scene.findUnique({ where: { id }, select: { savedById: true } });
+    if (!row) throw new HttpError(404, 'no such scene');
+    if (!userId || row.savedById !== userId) throw new HttpError(403, 'only the person who saved a scene can publish it');
+    await this.deps.db.scene.update({ where: { id }, data: { listed: true } });
+    return this.detail(id, userId);
   }
 
   async image(id: string): Promise<{ bytes: Buffer; mime: string } | null> {

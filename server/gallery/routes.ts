@@ -16,7 +16,7 @@ function sceneId(id: string): string {
   return id;
 }
 
-/** The gallery API: save from a room, list, view, fork, delete, timelapse strokes. */
+/** The gallery API: save from a room, list, view, publish, fork, delete, timelapse strokes. */
 export function galleryRoutes(gallery: Gallery, identity: Identity, limits: IpLimits): ApiRoute[] {
   // Saves and forks write whole documents: a burst of 5, then one every 3 s per person.
   const writes = new UserLimits(1 / 3, 5);
@@ -55,6 +55,13 @@ export function galleryRoutes(gallery: Gallery, identity: Identity, limits: IpLi
       async (req, res, [id]) => {
         await gallery.remove(sceneId(id), identity.userIdOf(req));
         res.writeHead(204).end();
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/scenes\/([^/]+)\/publish$/,
+      async (req, res, [id]) => {
+        sendJson(res, 200, await gallery.publish(sceneId(id), identity.userIdOf(req)));
       },
     ],
     [
