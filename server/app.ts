@@ -26,6 +26,7 @@ import { IpLimits } from './limits/ipLimits';
 import { limitSocketsPerAddress } from './limits/socketLimits';
 import { RoomStyles } from './styles/roomStyles';
 import { RenderService } from './render/renderService';
+import { renderQueue } from './render/queue/setup';
 import { Identity } from './identity/identity';
 import { identityRoutes } from './identity/routes';
 import { StyleCatalog } from './styles/styleCatalog';
@@ -106,8 +107,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const realtime = createRealtime(server, { access, registry, identity, log });
   limitSocketsPerAddress(realtime.io, ipLimits);
   const styles = new RoomStyles(db, registry);
+  // With Redis, frames come from render workers through the queue; without, from this process.
+  const queue = config.REDIS_URL ? renderQueue({ ...config, REDIS_URL: config.REDIS_URL }, models, log) : null;
   const render = new RenderService(
-    { models, registry, styles, channel: realtime.channel, log },
+    { models, registry, styles, channel: realtime.channel, log, renderer: queue?.renderer },
     {
       providers: config.RENDER_PROVIDERS.split(',')
         .map((p) => p.trim())
@@ -119,6 +122,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
   );
   await render.start();
+  await queue?.worker?.start();
   const catalog = new StyleCatalog(db);
   const voting = new Voting(
     { db, feed: realtime, channel: realtime.channel, registry, identity, catalog, styles, models, rooms, log },
@@ -185,6 +189,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await registry.close();
         voting.close();
         await render.close();
+        await queue?.worker?.close();
         await encoder.close();
         sync.close();
         await realtime.io.close();
