@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { createRoom } from '../helpers/server';
+import type { Browser, Page } from 'playwright-core';
 import { browserSuite } from '../helpers/browserSuite';
 import { mapHash, openRoom, paint } from '../helpers/roomPage';
+
+/** A person who makes a room from the start page's API with their own cookie (its owner), then opens it. */
+async function ownRoom(browser: Browser, url: string): Promise<{ page: Page; roomId: string }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  const roomId = await page.evaluate(async () => {
+    const res = await fetch('/api/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"starter":false}' });
+    return ((await res.json()) as { id: string }).id;
+  });
+  await page.goto(`${url}/r/${roomId}`);
+  await page.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
+  return { page, roomId };
+}
 
 /** RGB of the label map at a canvas-relative position. */
 const colorAt = (page: Page, fx: number, fy: number) =>
@@ -27,16 +40,27 @@ const pixelHash = (page: Page) =>
     return h >>> 0;
   });
 
-describe('two browsers paint in one room', () => {
+describe('two browsers paint in one room, a third watches through the view link', () => {
   const suite = browserSuite();
 
-  it("shows each other's strokes and cursors, with byte-identical label maps", async (ctx) => {
+  it("shows each other's strokes and cursors, with byte-identical label maps; the viewer sees it live and cannot change it", async (ctx) => {
     const ready = suite.ready();
     if (!ready) return ctx.skip();
     const { browser, server } = ready;
-    const room = await createRoom(server.url, false);
-    const a = await openRoom(browser, `${server.url}/r/${room}`);
-    const b = await openRoom(browser, `${server.url}/r/${room}`);
+    const { page: a } = await ownRoom(browser, server.url);
+    await expect.poll(() => a.getByTestId('my-role').textContent()).toBe('You own this room');
+    const editLink = await a.getByTestId('edit-link-url').inputValue();
+    const viewLink = await a.getByTestId('view-link-url').inputValue();
+    expect(editLink).toMatch(/#key=[A-Za-z0-9_-]{22}$/);
+    const b = await openRoom(browser, editLink);
+    const c = await openRoom(browser, viewLink);
+    // The secret is redeemed and dropped from the address bar (copying the address passes it on no more).
+    await expect.poll(() => c.url()).not.toContain('key=');
+    await expect.poll(() => b.getByTestId('my-role').textContent()).toBe('You can edit');
+    await c.getByTestId('read-only-banner').waitFor();
+    expect(await c.getByTestId('my-role').textContent()).toBe('You can view');
+    expect(await c.locator('[data-tool="brush"]').isDisabled()).toBe(true);
+    expect(await b.getByTestId('read-only-banner').count()).toBe(0);
     const blank = await mapHash(a);
 
     await a.locator('[data-label="sea"]').click();
@@ -69,6 +93,25 @@ describe('two browsers paint in one room', () => {
       .toBe(true);
     expect(await pixelHash(a)).toBe(await pixelHash(b));
 
+    // The viewer sees both strokes live...
+    await expect.poll(() => colorAt(c, 0.5, 0.85), { timeout: 10_000 }).toEqual(SEA);
+    await expect.poll(() => colorAt(c, 0.3, 0.5), { timeout: 10_000 }).toEqual(TREE);
+    expect(await pixelHash(c)).toBe(await pixelHash(a));
+    // ...and cannot change it: dragging across the canvas paints nothing here or anywhere, and the
+    // page stays connected (no refusal, no reconnect loop).
+    const painted = await mapHash(a);
+    await paint(c, [
+      [0.6, 0.2],
+      [0.8, 0.3],
+      [0.9, 0.2],
+    ]);
+    await c.keyboard.press('Shift+Delete');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await mapHash(c)).toBe(painted);
+    expect(await mapHash(a)).toBe(painted);
+    expect(await c.getByTestId('sync-status').getAttribute('data-synced')).toBe('true');
+    expect(await c.locator('.banner.error').count()).toBe(0);
+
     // The server's render of this state reaches both pages (same document version on both).
     for (const page of [a, b]) await page.getByRole('tab', { name: 'Full' }).click();
     const rendered = async (page: Page) =>
@@ -76,11 +119,11 @@ describe('two browsers paint in one room', () => {
     await expect.poll(async () => (await rendered(a)) > 0 && (await rendered(a)) === (await rendered(b)), { timeout: 30_000 }).toBe(true);
     await expect.poll(() => a.getByTestId('render-status').textContent(), { timeout: 30_000 }).toBe('Up to date');
 
-    // B hovers: A sees B's cursor with B's name, and both see two people.
+    // B hovers: A sees B's cursor with B's name, and three people (the viewer too).
     const box = (await b.getByTestId('paint-canvas').boundingBox())!;
     await b.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await a.getByTestId('remote-cursor').first().waitFor({ timeout: 10_000 });
-    await expect.poll(() => a.getByTestId('people-count').textContent()).toBe('2');
+    await expect.poll(() => a.getByTestId('people-count').textContent()).toBe('3');
 
     // Undo is per user: A's undo removes A's sea stroke, not B's tree.
     await a.keyboard.press('Control+z');
@@ -88,8 +131,29 @@ describe('two browsers paint in one room', () => {
     expect(await colorAt(b, 0.3, 0.5)).toEqual(TREE);
     await expect.poll(async () => (await mapHash(a)) === (await mapHash(b))).toBe(true);
 
+    // Clear asks first; cancelled, nothing happens. Confirmed, it clears for everyone.
+    await a.getByTestId('clear').click();
+    await a.getByTestId('clear-confirm').getByRole('button', { name: 'Cancel' }).click();
+    expect(await colorAt(c, 0.3, 0.5)).toEqual(TREE);
+    await a.getByTestId('clear').click();
+    await a.getByRole('button', { name: 'Clear for everyone' }).click();
+    await expect.poll(() => colorAt(c, 0.3, 0.5), { timeout: 10_000 }).toEqual(SKY);
+
+    // The server kept the state before the clear: the viewer sees it in the history but cannot
+    // restore it; the owner restores it and everyone, the viewer too, gets the tree back.
+    await c.getByTestId('history-panel').locator('summary').click();
+    const before = c.locator('[data-testid="version"][data-reason="clear"]');
+    await before.waitFor({ timeout: 15_000 });
+    expect(await before.getByRole('button', { name: 'Restore' }).count()).toBe(0);
+    await a.getByTestId('history-panel').locator('summary').click();
+    const version = a.locator('[data-testid="version"][data-reason="clear"]');
+    await version.getByRole('button', { name: 'Restore' }).click();
+    await version.getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(() => colorAt(c, 0.3, 0.5), { timeout: 10_000 }).toEqual(TREE);
+    await expect.poll(() => colorAt(b, 0.3, 0.5), { timeout: 10_000 }).toEqual(TREE);
+
     // A closes the page: B no longer lists A.
     await a.context().close();
-    await expect.poll(() => b.getByTestId('people-count').textContent(), { timeout: 40_000 }).toBe('1');
+    await expect.poll(() => b.getByTestId('people-count').textContent(), { timeout: 40_000 }).toBe('2');
   });
 });
