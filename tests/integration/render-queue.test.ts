@@ -10,6 +10,7 @@ import { createRoom, startServer, type TestServer } from '../helpers/server';
 import { connect, stroke, synced, waitFor, type YClient } from '../helpers/yclient';
 import { redisServerBin, requireRedisServer, startRedis, type RedisServer } from '../helpers/redis';
 import { startWorker, type TestWorker } from '../helpers/worker';
+import { aptInstalled } from '../helpers/pythonDeps';
 import { docVersion } from '../../lib/docVersion';
 import { EVENTS } from '../../lib/events';
 import type { FrameMeta } from '../../lib/protocol';
@@ -24,8 +25,9 @@ const hasRedis = redisServerBin() !== null;
 const QUEUE = 'spade-render';
 const log = serverLog.child({}, { level: 'error' });
 
-it('redis-server is installed where CI runs the render queue tests', () => {
-  if (inCI || hasRedis) expect(requireRedisServer()).toBeTruthy();
+it('redis-server is installed where CI runs the render queue tests, and .ci/run installs it', () => {
+  expect(aptInstalled()).toContain('redis-server');
+  if (inCI) expect(requireRedisServer()).toBeTruthy();
 });
 
 interface Watcher {
