@@ -94,3 +94,38 @@ export interface FrameMeta {
 
 export type RenderStatus =
   { state: 'rendering'; version: number } | { state: 'idle'; version: number } | { state: 'unavailable'; reason: string };
+
+/** Sizes of the hi-res renders the server makes on demand (download, saved scenes). */
+export const HIRES_SIZES = [512, 1024] as const;
+export type HiresSize = (typeof HIRES_SIZES)[number];
+
+/** An image rendered for one member on request (not a room frame). */
+interface ImageMeta {
+  roomId: string;
+  /** docVersion of the state it was rendered from. */
+  version: number;
+  model: string;
+  style: string;
+  /** From the request's turn to the encoded image, in ms (queue wait excluded). */
+  renderMs: number;
+  width: number;
+  height: number;
+  mime: string;
+  bytes: number;
+}
+export type HiresMeta = ImageMeta;
+/** A take: the room's style moved by the seed's noise (lib/styleTake.ts). */
+export interface TakeMeta extends ImageMeta {
+  seed: number;
+}
+
+/**
+ * Where a member's hi-res render is: waiting behind `ahead` others, rendering (expectedMs: what the
+ * last render of that size took here, null before the first), or encoding the PNG.
+ */
+export interface HiresProgress {
+  size: number;
+  state: 'queued' | 'rendering' | 'encoding';
+  ahead: number;
+  expectedMs: number | null;
+}

@@ -86,3 +86,49 @@ export function toRgb(planar: Float32Array, width: number, height: number): Uint
   }
   return rgb;
 }
+
+/**
+ * The model's generator at any size that is a multiple of `multipleOf` (models/export/hires_graph.py:
+ * generator.onnx with its start grid resized to the label map, same weights file): hi-res renders.
+ * Warmed up at the smallest size, which opens the session without paying for a large frame.
+ */
+export class HiresGenerator {
+  private constructor(
+    readonly model: ModelEntry,
+    private readonly session: ort.InferenceSession,
+    readonly provider: string,
+    private readonly multipleOf: number,
+  ) {}
+
+  static async open(
+    model: ModelEntry,
+    graph: { path: string; multipleOf: number },
+    options: SessionOptions,
+    log: Logger,
+  ): Promise<HiresGenerator> {
+    const started = performance.now();
+    const { session, provider } = await openSession(graph.path, options, log);
+    const generator = new HiresGenerator(model, session, provider, graph.multipleOf);
+    const s = graph.multipleOf;
+    await generator.run(new Uint8Array(s * s), new Float32Array(model.zDim), s, s);
+    log.info({ model: model.id, provider, ms: Math.round(performance.now() - started) }, 'hi-res generator loaded');
+    return generator;
+  }
+
+  async run(labels: Uint8Array, z: Float32Array, width: number, height: number): Promise<Uint8Array> {
+    if (width % this.multipleOf !== 0 || height % this.multipleOf !== 0)
+      throw new Error(`size ${width}x${height} is not a multiple of ${this.multipleOf}`);
+    if (labels.length !== width * height) throw new Error(`label map is ${labels.length} bytes, want ${width}x${height}`);
+    if (z.length !== this.model.zDim) throw new Error(`style has ${z.length} values, model wants ${this.model.zDim}`);
+    const feeds: Record<string, ort.Tensor> = { labels: new ort.Tensor('uint8', labels, [1, height, width]) };
+    if (this.model.zDim > 0) feeds.z = new ort.Tensor('float32', z, [1, this.model.zDim]);
+    const out = await this.session.run(feeds);
+    const image = out[this.session.outputNames[0]].data as Float32Array;
+    if (image.length !== 3 * width * height) throw new Error(`hi-res generator returned ${image.length} values, want 3x${width}x${height}`);
+    return toRgb(image, width, height);
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}

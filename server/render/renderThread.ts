@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FrameQuality } from '../../lib/protocol';
+import type { Stroke } from '../../lib/strokes';
 import type { ModelEntry } from '../models/modelRegistry';
 import type { SessionOptions } from '../models/onnxSession';
 import type { FromRenderThread, RenderThreadData, ToRenderThread } from './renderThreadProtocol';
@@ -27,7 +28,7 @@ function tsxEsmApi(): string {
 }
 
 /**
- * A model's generator (full and draft sessions) on a worker thread: run() has the same contract
+ * A model's generator (full and draft sessions, or its any-size graph for hi-res) on a worker thread: run() has the same contract
  * as Generator.run, but the event loop stays free while the model runs. Runs are served in order.
  */
 export class RenderThread {
@@ -60,9 +61,9 @@ export class RenderThread {
   }
 
   /** Starts the thread and waits until its generator is open and warmed up (or failed). */
-  static async open(model: ModelEntry, options: RenderThreadOptions): Promise<RenderThread> {
+  static async open(model: ModelEntry, options: RenderThreadOptions, hires: RenderThreadData['hires'] = null): Promise<RenderThread> {
     const { nice, ...session } = options;
-    const data: RenderThreadData = { model, options: session, nice };
+    const data: RenderThreadData = { model, options: session, nice, hires };
     const worker = new Worker(bootstrap, { eval: true, workerData: data });
     const provider = await new Promise<string>((resolve, reject) => {
       const settle = (done: () => void) => {
@@ -89,11 +90,18 @@ export class RenderThread {
   }
 
   run(labels: Uint8Array, z: Float32Array, quality: FrameQuality): Promise<{ rgb: Uint8Array; quality: FrameQuality }> {
+    return this.post({ type: 'run', id: this.nextId++, labels, z, quality });
+  }
+
+  /** Hi-res threads (opened with the model's any-size graph): strokes at width x height -> RGB. */
+  async render(strokes: Stroke[], z: Float32Array, width: number, height: number): Promise<Uint8Array> {
+    return (await this.post({ type: 'render', id: this.nextId++, strokes, z, width, height })).rgb;
+  }
+
+  private post(message: ToRenderThread): Promise<{ rgb: Uint8Array; quality: FrameQuality }> {
     if (this.exited) return Promise.reject(this.exited);
-    const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const message: ToRenderThread = { type: 'run', id, labels, z, quality };
+      this.pending.set(message.id, { resolve, reject });
       this.worker.postMessage(message);
     });
   }

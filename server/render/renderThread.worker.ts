@@ -3,7 +3,8 @@
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { log } from '../log';
-import { Generator } from './generator';
+import { rasterize } from '../../lib/raster';
+import { Generator, HiresGenerator } from './generator';
 import type { FromRenderThread, RenderThreadData, ToRenderThread } from './renderThreadProtocol';
 
 const port = parentPort!;
@@ -19,11 +20,22 @@ try {
 }
 
 try {
-  const generator = await Generator.open(data.model, data.options, log);
+  const generator = data.hires
+    ? await HiresGenerator.open(data.model, data.hires, data.options, log)
+    : await Generator.open(data.model, data.options, log);
+  const run = async (message: ToRenderThread) => {
+    if (message.type === 'run' && generator instanceof Generator) return generator.run(message.labels, message.z, message.quality);
+    if (message.type === 'render' && generator instanceof HiresGenerator) {
+      const { strokes, z, width, height } = message;
+      const labels = rasterize(strokes, width, height, data.model.labels);
+      return { rgb: await generator.run(labels, z, width, height), quality: 'full' as const };
+    }
+    throw new Error(`this render thread does not serve '${String(message?.type)}' messages`);
+  };
   port.on('message', (message: ToRenderThread) => {
     // Every run is answered, a malformed one with an error: a throw here would end the thread.
     Promise.resolve()
-      .then(() => generator.run(message.labels, message.z, message.quality))
+      .then(() => run(message))
       .then(
         ({ rgb, quality }) => post({ type: 'frame', id: message.id, rgb, quality }, [rgb.buffer as ArrayBuffer]),
         (error: unknown) => post({ type: 'error', id: message?.id, message: error instanceof Error ? error.message : String(error) }),

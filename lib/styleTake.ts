@@ -1,0 +1,61 @@
+/**
+ * "Another take": the same layout and style with a new noise sample. A take is the style's z moved
+ * by seeded Gaussian noise, z + TAKE_SPREAD * n(seed), so the server (renders, votes) and every
+ * browser (previews) compute the same z from a style and a seed, and a take can be proposed to the
+ * room's vote by id (`take:<style id>:<seed>`) without storing anything.
+ */
+export const TAKE_PREFIX = 'take:';
+export const MAX_TAKE_SEED = 2 ** 31 - 1;
+/**
+ * How far a take moves z. The style encoder's z is trained towards N(0, 1), so noise of the same
+ * size would be a random style; 0.5 keeps the style recognisable (time of day, season) while the
+ * clouds, water and textures change.
+ */
+export const TAKE_SPREAD = 0.5;
+
+/** mulberry32: a small seeded generator, identical in every JavaScript engine. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function takeZ(z: ArrayLike<number>, seed: number): Float32Array {
+  const random = mulberry32(seed);
+  const out = new Float32Array(z.length);
+  for (let i = 0; i < z.length; i += 2) {
+    // Box-Muller: two normal samples from two uniforms (1 - u keeps log's argument above 0).
+    const r = Math.sqrt(-2 * Math.log(1 - random()));
+    const angle = 2 * Math.PI * random();
+    out[i] = z[i] + TAKE_SPREAD * r * Math.cos(angle);
+    if (i + 1 < z.length) out[i + 1] = z[i + 1] + TAKE_SPREAD * r * Math.sin(angle);
+  }
+  return out;
+}
+
+export function takeId(baseStyleId: string, seed: number): string {
+  return `${TAKE_PREFIX}${baseStyleId}:${seed}`;
+}
+
+/** `take:<base>:<seed>` -> its parts, or null for any other id (a take of a take is not one). */
+export function parseTakeId(styleId: string): { base: string; seed: number } | null {
+  if (!styleId.startsWith(TAKE_PREFIX)) return null;
+  const rest = styleId.slice(TAKE_PREFIX.length);
+  const colon = rest.lastIndexOf(':');
+  if (colon <= 0) return null;
+  const base = rest.slice(0, colon);
+  const digits = rest.slice(colon + 1);
+  if (base.startsWith(TAKE_PREFIX) || !/^[0-9]{1,10}$/.test(digits)) return null;
+  const seed = Number(digits);
+  return seed >= 1 && seed <= MAX_TAKE_SEED ? { base, seed } : null;
+}
+
+/** The style a take starts from: a take's base, or the style itself. */
+export function baseStyleOf(styleId: string): string {
+  return parseTakeId(styleId)?.base ?? styleId;
+}
