@@ -26,6 +26,7 @@ import { IpLimits } from './limits/ipLimits';
 import { limitSocketsPerAddress } from './limits/socketLimits';
 import { RoomStyles } from './styles/roomStyles';
 import { RenderService } from './render/renderService';
+import { renderQueue } from './render/queue/setup';
 import { HiresRenderer } from './render/hires';
 import { Identity } from './identity/identity';
 import { identityRoutes } from './identity/routes';
@@ -107,8 +108,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const realtime = createRealtime(server, { access, registry, identity, log });
   limitSocketsPerAddress(realtime.io, ipLimits);
   const styles = new RoomStyles(db, registry);
+  // With Redis, frames come from render workers through the queue; without, from this process.
+  const queue = config.REDIS_URL ? renderQueue({ ...config, REDIS_URL: config.REDIS_URL }, models, log) : null;
   const render = new RenderService(
-    { models, registry, styles, channel: realtime.channel, log },
+    { models, registry, styles, channel: realtime.channel, log, renderer: queue?.renderer },
     {
       providers: config.RENDER_PROVIDERS.split(',')
         .map((p) => p.trim())
@@ -120,6 +123,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
   );
   await render.start();
+  await queue?.worker?.start();
   const hires = new HiresRenderer(
     { models, styles, feed: realtime, log },
     {
@@ -198,6 +202,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await registry.close();
         voting.close();
         await render.close();
+        await queue?.worker?.close();
         await hires.close();
         await encoder.close();
         sync.close();

@@ -59,6 +59,28 @@ const schema = z.object({
   IP_MAX_SOCKETS: z.coerce.number().int().min(1).default(64),
   /** '1' behind a reverse proxy: the client address is the first X-Forwarded-For entry. */
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  /**
+   * Redis (redis://host:port): renders become jobs in a BullMQ queue that render workers
+   * (`npm run worker`) take. Unset: one process that renders in itself and needs no Redis.
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL')
+    .optional(),
+  /** With REDIS_URL, what `npm start` runs: sync (rooms; workers render) or both (it also takes render jobs). */
+  ROLE: z.enum(['sync', 'both']).default('sync'),
+  /** Name of the render queue in Redis (deployments sharing one Redis keep theirs apart). */
+  RENDER_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('spade-render'),
+  /**
+   * A render worker's lock on its job lasts this long unless renewed; a killed worker's job is
+   * taken by another worker within about twice this.
+   */
+  RENDER_LOCK_MS: z.coerce.number().int().min(200).max(600_000).default(5000),
+  /** A sync instance gives up on a queued render after this long (no worker running); the next edit renders again. */
+  RENDER_JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
 });
 
 export type Config = z.infer<typeof schema> & { root: string };
