@@ -13,6 +13,9 @@ held-out layouts.
 
     /usr/bin/python3 -m models.export.fit_presets models/landscape --presets golden_hour sunset night \
         [--generations 12 --population 16 --layouts 8]
+
+Afterwards (and with no --presets, alone) it redraws samples/fixtures.png with the shipped presets,
+so the README's sample grid shows what the server renders.
 """
 import argparse
 import json
@@ -25,10 +28,10 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 from models import options
 from models.evaluation.synths import OnnxModel
-from models.train.data import ID, make_batch
-from models.export.presets import PRESETS
-from models.train.common import to_png
-from models.fixtures.make_fixtures import load_fixture
+from models.train.data import ID, colorize, make_batch
+from models.export.presets import GRID_STYLES, PRESETS
+from models.train.common import grid, to_png
+from models.fixtures.make_fixtures import FIXTURES, load_fixture
 
 FIT_SEED0 = 50_000_000  # layouts for fitting: disjoint from training, evaluation and preset seeds
 REGIONS = {
@@ -87,7 +90,7 @@ def fit(model, style, z0, lab, real, generations, population, sigma, gen):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('folder', help='shipped model folder (model.json, presets.json)')
-    p.add_argument('--presets', nargs='+', required=True)
+    p.add_argument('--presets', nargs='*', default=[], help='presets to fit (none: only redraw the sample grid)')
     p.add_argument('--generations', type=int, default=12)
     p.add_argument('--population', type=int, default=16)
     p.add_argument('--layouts', type=int, default=8)
@@ -116,6 +119,20 @@ def main():
         to_png((F.interpolate(thumb, size=(128, 128), mode='area')[0] + 1) / 2, os.path.join(a.folder, 'presets', pid + '.png'))
     with open(path, 'w') as f:
         json.dump(presets, f)
+    write_fixture_grid(OnnxModel(a.folder), a.folder)
+
+
+def write_fixture_grid(model, folder):
+    """samples/fixtures.png as presets.py lays it out, rendered by the shipped graph with the shipped presets."""
+    zs = model.presets(GRID_STYLES)
+    labs = torch.stack([load_fixture(n) for n in FIXTURES])
+    rows = [[colorize(lab[None])[0]] for lab in labs]
+    for sid in GRID_STYLES:
+        for row, img in zip(rows, model.render(labs, zs[sid].expand(len(labs), -1))):
+            row.append((img + 1) / 2)
+    out = os.path.join(folder, 'samples', 'fixtures.png')
+    to_png(grid(rows), out)
+    print(f'sample grid {out}', flush=True)
 
 
 if __name__ == '__main__':
