@@ -27,6 +27,7 @@ import { limitSocketsPerAddress } from './limits/socketLimits';
 import { RoomStyles } from './styles/roomStyles';
 import { RenderService } from './render/renderService';
 import { renderQueue } from './render/queue/setup';
+import { readinessRoutes } from './http/readiness';
 import { HiresRenderer } from './render/hires';
 import { Identity } from './identity/identity';
 import { identityRoutes } from './identity/routes';
@@ -175,6 +176,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ...galleryRoutes(gallery, identity, ipLimits),
       ...accessRoutes(access, identity),
       ...historyRoutes(history, access, identity),
+      ...readinessRoutes({ database: () => db.$queryRaw`SELECT 1`, ...(queue && { redis: () => queue.renderer.ping() }) }),
     ],
   });
   server.on(

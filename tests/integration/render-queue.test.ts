@@ -63,6 +63,9 @@ describe.skipIf(!hasRedis)('render workers through the queue', () => {
     workers = await Promise.all([startWorker(redis.url, workerEnv), startWorker(redis.url, workerEnv)]);
     queue = new Queue(QUEUE, { connection: { url: redis.url } });
     events = new QueueEvents(QUEUE, { connection: { url: redis.url } });
+    // The last test stops Redis: reconnection errors from here on are expected.
+    queue.on('error', () => undefined);
+    events.on('error', () => undefined);
     await events.waitUntilReady();
   });
   afterAll(async () => {
@@ -125,6 +128,17 @@ describe.skipIf(!hasRedis)('render workers through the queue', () => {
     expect(worker.process.signalCode).toBe('SIGKILL');
     const survivor = workers.find((w) => w !== worker)!;
     expect(survivor.output()).toContain(`"job":"${jobId}"`);
+  });
+
+  it('readiness names Redis: ready while it answers, 503 once it is gone (last: it stops Redis)', async () => {
+    const ready = await fetch(`${server.url}/api/ready`);
+    expect([ready.status, await ready.json()]).toEqual([200, { ok: true, checks: { database: 'ok', redis: 'ok' } }]);
+    await redis.stop();
+    const down = await fetch(`${server.url}/api/ready`);
+    const body = (await down.json()) as { ok: boolean; checks: Record<string, string> };
+    expect([down.status, body.ok, body.checks.database]).toEqual([503, false, 'ok']);
+    expect(body.checks.redis).not.toBe('ok');
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
   });
 });
 
@@ -259,3 +273,17 @@ async function waitForAsync(check: () => Promise<boolean>, what: string, timeout
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+describe('without REDIS_URL', () => {
+  it('one process renders in itself and needs no Redis: ready on the database alone', async () => {
+    const server = await startServer({ env: { LOG_LEVEL: 'info' } });
+    try {
+      const ready = await fetch(`${server.url}/api/ready`);
+      expect([ready.status, await ready.json()]).toEqual([200, { ok: true, checks: { database: 'ok' } }]);
+      expect(server.output()).toContain('generator loaded and warmed up');
+      expect(server.output()).not.toContain('render queue');
+    } finally {
+      await server.stop();
+    }
+  });
+});

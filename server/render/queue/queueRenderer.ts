@@ -55,6 +55,11 @@ export class QueueRenderer implements FrameRenderer {
     this.log.info({ queue: this.options.queueName }, 'rendering through the render queue');
   }
 
+  /** Resolves when Redis answers (readiness): a read of the queue's counts. */
+  async ping(): Promise<void> {
+    await this.queue.getJobCounts('wait');
+  }
+
   /** Workers load the models; what they cannot render fails its job. */
   failure(): null {
     return null;
