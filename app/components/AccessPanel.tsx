@@ -1,6 +1,6 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { shareUrl, type LinkKind, type RoomAccessInfo, type RoomMemberInfo } from '@/lib/access';
 import { api } from '../lib/api';
 import { copyText } from '../lib/clipboard';
@@ -9,6 +9,8 @@ import { ConfirmButton } from './ConfirmButton';
 interface Props {
   roomId: string;
   access: RoomAccessInfo;
+  /** How many people are in the room now: when it changes, the owner's list of people is re-read. */
+  present: number;
   /** The server answered with the caller's standing after a change. */
   onChange(access: RoomAccessInfo): void;
 }
@@ -26,9 +28,25 @@ const VIA_TEXT: Record<RoomMemberInfo['via'], string> = {
  * can claim it; the owner gets the links (copy, replace), private mode and the people with a role
  * (change it, remove them). Every change is the server's answer: the panel shows what it says.
  */
-export function AccessPanel({ roomId, access, onChange }: Props) {
+export function AccessPanel({ roomId, access, present, onChange }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const owner = access.role === 'owner';
+
+  // Someone came or went: a newcomer who followed a link has a role now.
+  useEffect(() => {
+    if (!owner) return;
+    let current = true;
+    api.access(roomId).then(
+      (a) => current && onChange(a),
+      () => {
+        // the list stays as it was; the next change or action reads it again
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [owner, present, roomId, onChange]);
 
   const run = async (change: () => Promise<RoomAccessInfo>) => {
     setBusy(true);
