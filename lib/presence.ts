@@ -17,6 +17,16 @@ const presenceSchema = z.object({
       points: z.array(coord).max(1000),
     })
     .nullable(),
+  // Zoom and pan of the person's canvas (app/lib/viewport View): others can follow it.
+  // Optional: pages from before follow mode do not send it.
+  view: z
+    .object({
+      scale: z.number().finite().min(1).max(16),
+      x: z.number().finite().min(-15).max(0),
+      y: z.number().finite().min(-15).max(0),
+    })
+    .nullable()
+    .optional(),
 });
 
 /** Peers' awareness states are untrusted input: anything malformed is ignored, not rendered. */

@@ -66,6 +66,8 @@ export interface PresenceState {
   label: string;
   /** The stroke being drawn right now, so others see it before it is committed. */
   drawing: { tool: string; label: string; size: number; points: number[] } | null;
+  /** Zoom and pan: at `scale`, canvas point u (0..1) shows at u * scale + x (y alike) of the square frame. */
+  view?: { scale: number; x: number; y: number } | null;
 }
 
 /**

@@ -25,17 +25,32 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-export function takeZ(z: ArrayLike<number>, seed: number): Float32Array {
+/** z moved by `sign` times the seed's noise. */
+function moved(z: ArrayLike<number>, seed: number, sign: 1 | -1): Float32Array {
   const random = mulberry32(seed);
   const out = new Float32Array(z.length);
+  const k = sign * TAKE_SPREAD;
   for (let i = 0; i < z.length; i += 2) {
     // Box-Muller: two normal samples from two uniforms (1 - u keeps log's argument above 0).
     const r = Math.sqrt(-2 * Math.log(1 - random()));
     const angle = 2 * Math.PI * random();
-    out[i] = z[i] + TAKE_SPREAD * r * Math.cos(angle);
-    if (i + 1 < z.length) out[i + 1] = z[i + 1] + TAKE_SPREAD * r * Math.sin(angle);
+    out[i] = z[i] + k * r * Math.cos(angle);
+    if (i + 1 < z.length) out[i + 1] = z[i + 1] + k * r * Math.sin(angle);
   }
   return out;
+}
+
+export function takeZ(z: ArrayLike<number>, seed: number): Float32Array {
+  return moved(z, seed, 1);
+}
+
+/**
+ * The z a style's takes start from: for a take (a room may have voted for one), its z less its
+ * noise, so a take of a take is a take of the original style, as its id says.
+ */
+export function baseZ(styleId: string, z: ArrayLike<number>): Float32Array {
+  const take = parseTakeId(styleId);
+  return take ? moved(z, take.seed, -1) : Float32Array.from(z);
 }
 
 export function takeId(baseStyleId: string, seed: number): string {

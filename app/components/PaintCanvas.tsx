@@ -9,7 +9,7 @@ import { newStrokeId, STROKE_LIMITS, type Stroke, type Tool } from '@/lib/stroke
 import { MAX_LIVE_POINTS } from '@/lib/presence';
 import { docVersion } from '@/lib/docVersion';
 import { LOCAL_ORIGIN, type Peer, type RoomSync } from '../hooks/useRoomSync';
-import { FIT, panBy, pinch, toCanvas, zoomAt, type View } from '../lib/viewport';
+import { clampView, FIT, panBy, pinch, toCanvas, zoomAt, type View } from '../lib/viewport';
 import { useCanvasView, ZOOM_STEP } from '../hooks/useCanvasView';
 
 /** Resolution of the on-screen label map; CSS scales it to the available space. */
@@ -33,6 +33,10 @@ interface Props {
   onLiveStroke?: (stroke: Omit<Stroke, 'id' | 'by'> | null) => void;
   /** Alt-click (the eyedropper) picked the label under the pointer. */
   onPickLabel?: (name: string) => void;
+  /** Follow mode: the followed person and their view, shown as it changes (null: my own view). */
+  follow?: { name: string; color: string; view: View | null } | null;
+  /** I moved the view myself while following: follow mode ends. */
+  onUnfollow?: () => void;
 }
 
 type Point = [number, number];
@@ -87,13 +91,26 @@ function drawDraft(ctx: CanvasRenderingContext2D, labels: LabelSet, d: Draft | P
  * takes every pointer (its 1 px border included, where strokes used to start unseen) and maps
  * it through the view (zoom and pan: wheel, pinch, space- or middle-drag, + - and Shift+0).
  */
-export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, onLabelMap, onLiveStroke, onPickLabel }: Props) {
+export function PaintCanvas({
+  sync,
+  labels,
+  tool,
+  label,
+  size,
+  userId,
+  peers,
+  onLabelMap,
+  onLiveStroke,
+  onPickLabel,
+  follow,
+  onUnfollow,
+}: Props) {
   const frameRef = useRef<HTMLDivElement>(null);
   const mapRef = useRef<HTMLCanvasElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
   const mapIds = useRef<Uint8Array | null>(null);
   const draft = useRef<Draft | null>(null);
-  const { view, viewRef, setView, framePos, hovering, spaceHeld } = useCanvasView(frameRef);
+  const { view, viewRef, setView, showView, framePos, hovering, spaceHeld } = useCanvasView(frameRef, onUnfollow);
   const gesture = useRef<Gesture | null>(null);
   const touches = useRef(new Map<number, Point>());
   const [hover, setHover] = useState<Hover | null>(null);
@@ -103,6 +120,31 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
   const onLabelMapRef = useRef(onLabelMap);
   onLabelMapRef.current = onLabelMap;
   const awareness: Awareness = sync.provider.awareness;
+
+  // Follow mode: show the followed person's view as it changes.
+  const followScale = follow?.view?.scale;
+  const followX = follow?.view?.x;
+  const followY = follow?.view?.y;
+  useEffect(() => {
+    if (followScale !== undefined && followX !== undefined && followY !== undefined)
+      showView(clampView({ scale: followScale, x: followX, y: followY }));
+  }, [followScale, followX, followY, showView]);
+
+  // My view in presence, so others can follow it; at most every 100 ms while zooming or panning.
+  const published = useRef<{ at: number; timer: ReturnType<typeof setTimeout> | null }>({ at: 0, timer: null });
+  useEffect(() => {
+    const p = published.current;
+    const publish = () => {
+      p.timer = null;
+      p.at = performance.now();
+      awareness.setLocalStateField('view', { ...viewRef.current });
+    };
+    if (p.timer !== null) return;
+    const wait = 100 - (performance.now() - p.at);
+    if (wait <= 0) publish();
+    else p.timer = setTimeout(publish, wait);
+  }, [view, awareness, viewRef]);
+  useEffect(() => () => void (published.current.timer !== null && clearTimeout(published.current.timer)), []);
 
   const paintOverlay = useCallback(() => {
     const ctx = overlayRef.current?.getContext('2d');
@@ -284,6 +326,7 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
       className={`canvas-frame ${mode}${view.scale > 1 ? ' zoomed' : ''}`}
       data-testid="paint-canvas"
       data-scale={view.scale.toFixed(3)}
+      data-view={`${view.x.toFixed(3)},${view.y.toFixed(3)}`}
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}
       onPointerUp={onPointerEnd}
@@ -334,6 +377,14 @@ export function PaintCanvas({ sync, labels, tool, label, size, userId, peers, on
           </div>
         );
       })}
+      {follow && (
+        <div className="follow-banner" data-testid="follow-banner" style={{ borderColor: follow.color }}>
+          Following {follow.name} · Esc or zoom to stop{' '}
+          <button className="small-button" onClick={onUnfollow} data-testid="stop-follow">
+            Stop
+          </button>
+        </div>
+      )}
       <div className="zoom-controls" role="group" aria-label="Zoom">
         <button
           onClick={() => setView((v) => zoomAt(v, 1 / ZOOM_STEP, 0.5, 0.5))}

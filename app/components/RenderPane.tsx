@@ -1,7 +1,9 @@
 'use client';
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ShownFrame } from '../hooks/useRoomFeed';
+import type { HiresState, useHires, useTake } from '../hooks/useOnDemand';
+import { HIRES_SIZES } from '@/lib/protocol';
 import type { PreviewFrame, PreviewState } from '../hooks/usePreview';
 import type { RenderStatus } from '@/lib/protocol';
 import { useLargeView } from '../hooks/useLargeView';
@@ -22,6 +24,10 @@ interface Props {
   preview: { state: PreviewState; frame: PreviewFrame | null };
   mode: ViewMode;
   onMode(mode: ViewMode): void;
+  hires: ReturnType<typeof useHires>;
+  take: ReturnType<typeof useTake>;
+  /** Proposes the shown take as the room's style; null for viewers, who cannot vote. */
+  proposeTake: { alone: boolean; send(styleId: string): Promise<string | null> } | null;
 }
 
 function describe(frame: ShownFrame | null, status: RenderStatus | null, connected: boolean, localVersion: number): [string, string] {
@@ -74,7 +80,18 @@ function PreviewCanvas({ frame }: { frame: PreviewFrame | null }) {
   );
 }
 
-function FullImage({ frame }: { frame: ShownFrame | null }) {
+function FullImage({ frame, take }: { frame: ShownFrame | null; take: ReturnType<typeof useTake> }) {
+  if (take.take)
+    return (
+      // eslint-disable-next-line @next/next/no-img-element
+      <img
+        src={take.take.url}
+        alt="Your take: the room's picture with another noise sample of its style"
+        data-testid="take-image"
+        data-seed={take.take.seed}
+        data-version={take.take.meta.version}
+      />
+    );
   if (!frame) return <div className="render-placeholder muted small">The full render appears here</div>;
   // eslint-disable-next-line @next/next/no-img-element
   return <img src={frame.url} alt="SPADE render of the room's label map" data-testid="render-image" data-version={frame.meta.version} />;
@@ -91,10 +108,102 @@ function previewLine(state: PreviewState): string {
   return `Preview on ${state.backend}${state.lastMs !== null ? ` · ${state.lastMs} ms` : ''} · ${(state.bytes / 1e6).toFixed(1)} MB in ${state.loadMs} ms (measured: ${others}${state.settled ? '' : '; timing the GPU backends…'})`;
 }
 
-export function RenderPane({ frame, status, connected, localVersion, preview, mode, onMode }: Props) {
+function useTicking(active: boolean): number {
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(performance.now()), 100);
+    return () => clearInterval(t);
+  }, [active]);
+  return now;
+}
+
+/** The progress line of a hi-res request: the server's phase, and time against the last render's. */
+function HiresLine({ state }: { state: HiresState }) {
+  const now = useTicking(state.phase === 'asking');
+  if (state.phase === 'idle') return null;
+  if (state.phase === 'error')
+    return (
+      <p className="small tone-error" data-testid="hires-error">
+        {state.size} px: {state.error}
+      </p>
+    );
+  if (state.phase === 'done')
+    return (
+      <p className="small muted" data-testid="hires-done" data-width={state.width} data-height={state.height}>
+        {state.width}×{state.height} PNG rendered in {(state.renderMs / 1000).toFixed(1)} s ·{' '}
+        <a href={state.url} download={state.fileName}>
+          download again
+        </a>
+      </p>
+    );
+  const p = state.progress;
+  const elapsed = now - state.startedAt;
+  const value =
+    p?.state === 'encoding' ? 0.97 : p?.state === 'rendering' && p.expectedMs ? Math.min(0.95, elapsed / p.expectedMs) : undefined;
+  const text =
+    !p || p.state === 'queued'
+      ? `${state.size} px: ${p && p.ahead > 0 ? `waiting, ${p.ahead} ahead` : 'starting'}…`
+      : p.state === 'encoding'
+        ? `${state.size} px: encoding the PNG…`
+        : `${state.size} px: rendering… ${(elapsed / 1000).toFixed(1)} s${p.expectedMs ? ` of about ${(p.expectedMs / 1000).toFixed(1)} s` : ''}`;
+  return (
+    <div className="hires-progress small" data-testid="hires-progress" data-state={p?.state ?? 'asked'}>
+      <progress max={1} value={value} aria-label={`Hi-res ${state.size} px`} />
+      <span className="muted">{text}</span>
+    </div>
+  );
+}
+
+/** Another take for me alone, and proposing it to the room (applied at once when I am alone). */
+function TakeControls({ take, propose }: { take: ReturnType<typeof useTake>; propose: Props['proposeTake'] }) {
+  const [answer, setAnswer] = useState<string | null>(null);
+  const active = take.seed !== null;
+  return (
+    <div className="take-controls">
+      <button
+        className="secondary small-button"
+        onClick={take.another}
+        data-testid="another-take"
+        title="The same painting and style with a new noise sample, for you only"
+      >
+        {active ? 'Another take' : '↻ Another take'}
+      </button>
+      {active && (
+        <>
+          <button className="secondary small-button" onClick={take.end} data-testid="end-take">
+            Room&apos;s picture
+          </button>
+          {propose && take.styleId && (
+            <button
+              className="secondary small-button"
+              data-testid="propose-take"
+              onClick={() => {
+                const id = take.styleId!;
+                void propose
+                  .send(id)
+                  .then((error) => setAnswer(error ?? (propose.alone ? 'Now the room’s style' : 'Proposed to the room')));
+              }}
+            >
+              {propose.alone ? 'Use this take' : 'Propose this take'}
+            </button>
+          )}
+          <span className="muted small" data-testid="take-status">
+            {take.error ? `Take: ${take.error}` : take.pending ? 'Rendering your take…' : `Your take ${take.seed} · only you see it`}
+            {answer ? ` · ${answer}` : ''}
+          </span>
+        </>
+      )}
+    </div>
+  );
+}
+
+export function RenderPane({ frame, status, connected, localVersion, preview, mode, onMode, hires, take, proposeTake }: Props) {
   const [tone, text] = describe(frame, status, connected, localVersion);
   // Auto: the instant preview until a full frame of the same or a newer version arrives.
-  const fullIsCurrent = frame !== null && frame.meta.version >= localVersion;
+  // With a take shown, the take is the full picture (it is rendered again for each new version).
+  const fullVersion = take.take ? take.take.meta.version : frame?.meta.version;
+  const fullIsCurrent = fullVersion !== undefined && fullVersion >= localVersion;
   // A live preview (a stroke being drawn) is newer than any full frame.
   const auto = preview.frame && (!fullIsCurrent || preview.frame.live) ? 'preview' : 'full';
   const shown = mode === 'auto' ? auto : mode;
@@ -145,14 +254,16 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
               <span className="view-tag">Preview · in your browser</span>
             </div>
             <div className="view-cell">
-              <FullImage frame={frame} />
-              <span className="view-tag">{frame?.meta.quality === 'draft' ? 'Draft' : 'Full'} · from the server</span>
+              <FullImage frame={frame} take={take} />
+              <span className="view-tag">
+                {take.take ? 'Your take' : frame?.meta.quality === 'draft' ? 'Draft' : 'Full'} · from the server
+              </span>
             </div>
           </>
         ) : shown === 'preview' ? (
           <PreviewCanvas frame={preview.frame} />
         ) : (
-          <FullImage frame={frame} />
+          <FullImage frame={frame} take={take} />
         )}
       </div>
       {preview.state.status === 'loading' && (
@@ -174,6 +285,24 @@ export function RenderPane({ frame, status, connected, localVersion, preview, mo
           </button>
         </div>
       )}
+      <div className="render-actions">
+        <TakeControls take={take} propose={proposeTake} />
+        <div className="hires-buttons">
+          <span className="muted small">Hi-res PNG</span>
+          {HIRES_SIZES.map((size) => (
+            <button
+              key={size}
+              className="secondary small-button"
+              disabled={hires.state.phase === 'asking'}
+              onClick={() => hires.request(size)}
+              data-testid={`hires-${size}`}
+            >
+              {size} px
+            </button>
+          ))}
+        </div>
+      </div>
+      <HiresLine state={hires.state} />
       <p
         className="muted small diagnostics"
         data-testid="preview-diagnostics"

@@ -18,6 +18,8 @@ import { PeopleList } from './PeopleList';
 import { RenderPane, VIEW_MODES, type ViewMode } from './RenderPane';
 import { usePreview } from '../hooks/usePreview';
 import { useRoomFeed } from '../hooks/useRoomFeed';
+import { useHires, useTake } from '../hooks/useOnDemand';
+import { EVENTS } from '@/lib/events';
 import { StylePanel } from './StylePanel';
 import { SaveScene } from './SaveScene';
 import { IdentityEditor } from './IdentityEditor';
@@ -164,11 +166,27 @@ function Room({ info, me, access, notice, onAccess, onAccessClosed }: RoomProps)
   const [mapHash, setMapHash] = useState('');
   const [localVersion, setLocalVersion] = useState(0);
   const feed = useRoomFeed(info.id);
-  const preview = usePreview(info.model, sync?.strokes ?? null, sync?.doc ?? null, feed.styleZ);
+  const take = useTake(feed, localVersion);
+  const hires = useHires(feed, info.id);
+  // While this member looks at a take, the instant preview paints with the take's style too.
+  const preview = usePreview(info.model, sync?.strokes ?? null, sync?.doc ?? null, take.z ?? feed.styleZ);
   const { setPeerDrawings } = preview;
   // Others' strokes in progress (presence) join the live preview.
   useEffect(() => setPeerDrawings(peers.map((p) => p.drawing)), [peers, setPeerDrawings]);
   const [viewMode, setViewMode] = useState<ViewMode>('auto');
+  // Follow mode: whose view my canvas shows; ends when they leave, on Esc, or when I move mine.
+  const [following, setFollowing] = useState<number | null>(null);
+  const followed = following === null ? null : (peers.find((p) => p.clientId === following) ?? null);
+  useEffect(() => {
+    if (following !== null && !followed) setFollowing(null);
+  }, [following, followed]);
+  useEffect(() => {
+    if (following === null) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setFollowing(null);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [following]);
+  const unfollow = useCallback(() => setFollowing(null), []);
   const userId = me.id;
 
   // Presence: who we are and what we hold.
@@ -312,6 +330,8 @@ function Room({ info, me, access, notice, onAccess, onAccessClosed }: RoomProps)
                   peers={peers}
                   onLiveStroke={preview.setLiveStroke}
                   onPickLabel={setLabel}
+                  follow={followed && { name: followed.user.name, color: followed.user.color, view: followed.view ?? null }}
+                  onUnfollow={unfollow}
                   onLabelMap={(map, version) => {
                     setMapHash(fnv1a(map));
                     setLocalVersion(version);
@@ -327,6 +347,17 @@ function Room({ info, me, access, notice, onAccess, onAccessClosed }: RoomProps)
               preview={preview}
               mode={viewMode}
               onMode={setViewMode}
+              hires={hires}
+              take={take}
+              proposeTake={
+                editable
+                  ? {
+                      alone: (feed.votes?.present ?? 0) <= 1,
+                      send: (styleId) =>
+                        feed.sendVote({ event: EVENTS.propose, payload: { styleId } }).then((ack) => ('error' in ack ? ack.error : null)),
+                    }
+                  : null
+              }
             />
           </div>
           <p className="muted small hint" data-testid="map-hash" data-hash={mapHash}>
@@ -336,9 +367,9 @@ function Room({ info, me, access, notice, onAccess, onAccessClosed }: RoomProps)
           </p>
         </main>
         <aside className="side right">
-          <AccessPanel roomId={info.id} access={access} present={peers.length} onChange={onAccess} />
+          <AccessPanel roomId={info.id} access={access} onChange={onAccess} />
           <StylePanel roomId={info.id} me={me} feed={feed} />
-          <PeopleList me={identity} peers={peers} labels={labels} />
+          <PeopleList me={identity} peers={peers} labels={labels} following={following} onFollow={setFollowing} />
           <HistoryPanel roomId={info.id} canRestore={editable} />
         </aside>
       </div>

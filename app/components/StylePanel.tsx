@@ -125,6 +125,7 @@ export function StylePanel({
   const myVote = open?.candidates.find((c) => c.voters.some((v) => v.id === me.id)) ?? null;
   const secondsLeft = open ? Math.max(0, Math.ceil((Date.parse(open.closesAt) - now) / 1000)) : 0;
   const needed = state ? Math.floor(state.present / 2) + 1 : 1;
+  const alone = state !== null && state.present <= 1;
   const proposable = styles.filter((s) => s.id !== state?.current.id && !open?.candidates.some((c) => c.style.id === s.id));
 
   return (
@@ -208,8 +209,14 @@ export function StylePanel({
 
       <div className="propose">
         <button className="secondary" onClick={() => setPicking((p) => !p)} aria-expanded={picking} data-testid="propose-open">
-          {picking ? 'Hide styles' : open ? 'Add a style to this vote' : 'Propose a style'}
+          {picking ? 'Hide styles' : open ? 'Add a style to this vote' : alone ? 'Change the style' : 'Propose a style'}
         </button>
+        {/* Proposing counts as the proposer's vote, and one vote is a majority of one. */}
+        {alone && !open && (
+          <p className="muted small" data-testid="style-alone">
+            You are the only one here: the style you pick applies at once, no vote.
+          </p>
+        )}
         {picking && (
           <>
             <div className="style-grid">
@@ -219,7 +226,7 @@ export function StylePanel({
                   className="style-option"
                   disabled={busy !== null || !connected}
                   onClick={() => void propose(s.id)}
-                  title={`Propose ${s.name}`}
+                  title={alone ? `Use ${s.name}` : `Propose ${s.name}`}
                   data-testid="style-option"
                   data-style-id={s.id}
                 >

@@ -13,14 +13,26 @@ const isTyping = (target: EventTarget | null) =>
  * The canvas frame's view (app/lib/viewport) and the inputs that move it without a pointer drag:
  * the wheel and trackpad pinch (ctrl + wheel) zoom about the pointer, + and - about the centre,
  * Shift+0 fits; Space held while the pointer is over the frame (`hovering`) arms panning.
+ * `onUserMove` hears of every move the person makes (follow mode stops on one).
  */
-export function useCanvasView(frameRef: RefObject<HTMLDivElement | null>) {
+export function useCanvasView(frameRef: RefObject<HTMLDivElement | null>, onUserMove?: () => void) {
   const [view, setViewState] = useState<View>(FIT);
   const viewRef = useRef(view);
-  const setView = useCallback((next: View | ((v: View) => View)) => {
-    viewRef.current = typeof next === 'function' ? next(viewRef.current) : next;
-    setViewState(viewRef.current);
+  const onUserMoveRef = useRef(onUserMove);
+  onUserMoveRef.current = onUserMove;
+  /** Shows a view without it counting as the person's own move (follow mode). */
+  const showView = useCallback((next: View) => {
+    viewRef.current = next;
+    setViewState(next);
   }, []);
+  /** The person moved the view (wheel, keys, gestures, buttons): follow mode ends. */
+  const setView = useCallback(
+    (next: View | ((v: View) => View)) => {
+      showView(typeof next === 'function' ? next(viewRef.current) : next);
+      onUserMoveRef.current?.();
+    },
+    [showView],
+  );
   const hovering = useRef(false);
   const [spaceHeld, setSpaceHeld] = useState(false);
 
@@ -70,5 +82,5 @@ export function useCanvasView(frameRef: RefObject<HTMLDivElement | null>) {
     };
   }, [setView]);
 
-  return { view, viewRef, setView, framePos, hovering, spaceHeld };
+  return { view, viewRef, setView, showView, framePos, hovering, spaceHeld };
 }

@@ -118,5 +118,6 @@ export function useRoomFeed(roomId: string) {
   const currentZ = votes?.currentZ;
   const styleZ = useMemo(() => (currentZ ? Float32Array.from(currentZ) : null), [currentZ]);
 
-  return { frame, status, connected, votes, styleZ, sendVote };
+  // Requests of one member (hi-res images, takes: useOnDemand) go over the same connection.
+  return { frame, status, connected, votes, styleZ, sendVote, socket: socketRef };
 }

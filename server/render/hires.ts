@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { EVENTS, hiresPayload, takePayload, type HiresAck, type TakeAck } from '../../lib/events';
 import type { HiresMeta, HiresProgress } from '../../lib/protocol';
-import { takeZ } from '../../lib/styleTake';
+import { baseZ, takeZ } from '../../lib/styleTake';
 import type { Stroke } from '../../lib/strokes';
 import { formatIssues } from '../../lib/labels';
 import { UserLimits } from '../limits/userLimits';
@@ -145,7 +145,7 @@ export class HiresRenderer {
     const { seed } = parsed.data;
     const { meta, image } = await this.claim(context.session, 'take', async () => {
       const style = await this.deps.styles.get(room.id, room.model);
-      return this.enqueue('take', context, style.id, takeZ(style.z, seed), room.model.size[0]);
+      return this.enqueue('take', context, style.id, takeZ(baseZ(style.id, style.z), seed), room.model.size[0]);
     });
     return { ok: true, meta: { ...meta, seed }, image };
   }

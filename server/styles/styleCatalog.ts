@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import type { ModelEntry, Preset } from '../models/modelRegistry';
 import type { StyleInfo } from '../../lib/social';
 import { defaultStyle, type Style } from './roomStyles';
+import { parseTakeId, takeZ } from '../../lib/styleTake';
 
 const makeKey = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);
 export const CUSTOM_PREFIX = 'custom:';
@@ -21,6 +22,10 @@ export function presetInfo(model: ModelEntry, p: Preset): StyleInfo {
 
 function customInfo(id: string, name: string): StyleInfo {
   return { id, name, kind: 'custom', thumbnail: `/api/custom-styles/${id.slice(CUSTOM_PREFIX.length)}/thumbnail` };
+}
+
+function takeInfo(base: StyleInfo, id: string, seed: number): StyleInfo {
+  return { ...base, id, name: `${base.name}, take ${seed}` };
 }
 
 function zToBytes(z: Float32Array): Uint8Array<ArrayBuffer> {
@@ -74,6 +79,14 @@ export class StyleCatalog {
 
   /** A style id -> its info and z, or null when the room cannot use it. */
   async resolve(roomId: string, model: ModelEntry, styleId: string): Promise<{ info: StyleInfo; style: Style } | null> {
+    const take = parseTakeId(styleId);
+    if (take) {
+      // A take of a style the room can use: that style's z moved by the seed's noise.
+      const base = await this.resolve(roomId, model, take.base);
+      if (!base) return null;
+      const info = takeInfo(base.info, styleId, take.seed);
+      return { info, style: { id: styleId, name: info.name, z: takeZ(base.style.z, take.seed) } };
+    }
     const preset = model.presets.find((p) => p.id === styleId);
     if (preset) return { info: presetInfo(model, preset), style: { id: preset.id, name: preset.name, z: Float32Array.from(preset.z) } };
     if (styleId.startsWith(CUSTOM_PREFIX)) {
@@ -88,6 +101,8 @@ export class StyleCatalog {
 
   /** Display info for a style id the room already uses (current style, history). */
   async info(model: ModelEntry, styleId: string): Promise<StyleInfo> {
+    const take = parseTakeId(styleId);
+    if (take) return takeInfo(await this.info(model, take.base), styleId, take.seed);
     const preset = model.presets.find((p) => p.id === styleId);
     if (preset) return presetInfo(model, preset);
     if (styleId.startsWith(CUSTOM_PREFIX)) {
