@@ -1,12 +1,9 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FrameQuality } from '../../lib/protocol';
 import type { Stroke } from '../../lib/strokes';
 import type { ModelEntry } from '../models/modelRegistry';
 import type { SessionOptions } from '../models/onnxSession';
+import { tsWorker } from '../workers/tsWorker';
 import type { FromRenderThread, RenderThreadData, ToRenderThread } from './renderThreadProtocol';
 
 export interface RenderThreadOptions extends SessionOptions {
@@ -14,18 +11,7 @@ export interface RenderThreadOptions extends SessionOptions {
   nice: number;
 }
 
-const workerUrl = new URL('./renderThread.worker.ts', import.meta.url).href;
-// The process runs TypeScript through tsx, whose loader hooks do not reach worker threads on
-// Node 20: the worker registers tsx itself, then imports its entry.
-// Both are absolute URLs: an eval'd worker would resolve a bare 'tsx' from the working directory.
-const bootstrap = `import(${JSON.stringify(tsxEsmApi())}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl)}); })`;
-
-/** tsx's ESM API (its package exports' import condition; require.resolve would give the CJS one). */
-function tsxEsmApi(): string {
-  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(path.join(path.dirname(manifest), pkg.exports['./esm/api'].import.default)).href;
-}
+const workerUrl = new URL('./renderThread.worker.ts', import.meta.url);
 
 /**
  * A model's generator (full and draft sessions, or its any-size graph for hi-res) on a worker thread: run() has the same contract
@@ -64,7 +50,7 @@ export class RenderThread {
   static async open(model: ModelEntry, options: RenderThreadOptions, hires: RenderThreadData['hires'] = null): Promise<RenderThread> {
     const { nice, ...session } = options;
     const data: RenderThreadData = { model, options: session, nice, hires };
-    const worker = new Worker(bootstrap, { eval: true, workerData: data });
+    const worker = tsWorker(workerUrl, { workerData: data });
     const provider = await new Promise<string>((resolve, reject) => {
       const settle = (done: () => void) => {
         worker.off('message', onMessage).off('error', onError).off('exit', onExit);
