@@ -367,7 +367,7 @@ function Room({ info, me, access, notice, onAccess, onAccessClosed }: RoomProps)
           </p>
         </main>
         <aside className="side right">
-          <AccessPanel roomId={info.id} access={access} onChange={onAccess} />
+          <AccessPanel roomId={info.id} access={access} present={peers.length} onChange={onAccess} />
           <StylePanel roomId={info.id} me={me} feed={feed} />
           <PeopleList me={identity} peers={peers} labels={labels} following={following} onFollow={setFollowing} />
           <HistoryPanel roomId={info.id} canRestore={editable} />
