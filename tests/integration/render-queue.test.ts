@@ -59,7 +59,8 @@ describe.skipIf(!hasRedis)('render workers through the queue', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    server = await startServer({ env: { REDIS_URL: redis.url, ROLE: 'sync', LOG_LEVEL: 'info' } });
+    // Two render jobs in flight across rooms: one per worker.
+    server = await startServer({ env: { REDIS_URL: redis.url, ROLE: 'sync', LOG_LEVEL: 'info', RENDER_CONCURRENCY: '2' } });
     workers = await Promise.all([startWorker(redis.url, workerEnv), startWorker(redis.url, workerEnv)]);
     queue = new Queue(QUEUE, { connection: { url: redis.url } });
     events = new QueueEvents(QUEUE, { connection: { url: redis.url } });
@@ -93,6 +94,19 @@ describe.skipIf(!hasRedis)('render workers through the queue', () => {
     expect(server.output()).toContain('rendering through the render queue');
     expect(server.output()).not.toContain('generator loaded and warmed up');
     expect(workers.some((w) => w.output().includes(room) && w.output().includes('"msg":"rendered"'))).toBe(true);
+  });
+
+  it('drafts under load: rooms painting at once get drafts while others render, then each its full frame', async () => {
+    const rooms = await Promise.all([0, 1, 2, 3].map(() => createRoom(server.url, true)));
+    const watchers = await Promise.all(rooms.map((room) => watch(server, room)));
+    sockets.push(...watchers.map((w) => w.socket));
+    const painters = rooms.map((room) => connect(server.wsUrl, room));
+    clients.push(...painters);
+    await Promise.all(painters.map(synced));
+    painters.forEach((p, i) => p.strokes.push([stroke(['sea', 'tree', 'mountain', 'grass'][i], { size: 100 })]));
+    const versions = painters.map((p) => docVersion(p.doc));
+    await waitFor(() => watchers.every((w, i) => hasFull(w, versions[i])), 60_000, 'a full frame of every room');
+    expect(watchers.some((w) => w.frames.some((f) => f.quality === 'draft'))).toBe(true);
   });
 
   it('a worker killed mid-job: the other worker takes the job and the room gets its latest frame', async () => {
