@@ -6,6 +6,7 @@ import type { RoomRegistry } from '../sync/roomRegistry';
 import { SERVER_ORIGIN, type Room, type RoomSession } from '../sync/room';
 import { RoomStateKey, type RoomExtension } from '../sync/roomExtension';
 import { HttpError } from '../http/json';
+import { TokenBucket } from '../limits/tokenBucket';
 import { STROKES_KEY } from '../../lib/protocol';
 import type { Stroke } from '../../lib/strokes';
 import type { HistoryList, HistoryVersion, VersionChange, VersionReason } from '../../lib/history';
@@ -28,6 +29,13 @@ export const HISTORY_DEFAULTS: HistoryOptions = { everyChanges: 50, everyMs: 5 *
 
 /** Updates kept as they came before they are merged into the base (bounds the list, not the bytes). */
 const MAX_PENDING_UPDATES = 64;
+/**
+ * Each version writes the whole document: a room stores at most 20 at once, then one every 5 s
+ * (restores and unloads aside), so a client alternating strokes and clears cannot make the server
+ * write the document on every message.
+ */
+const VERSION_BURST = 20;
+const VERSIONS_PER_SECOND = 0.2;
 
 interface Tally {
   userId: string | null;
@@ -56,6 +64,7 @@ interface RoomHistoryState {
   users: Map<unknown, string | null>;
   /** Version writes, in order. */
   writes: Promise<void>;
+  budget: TokenBucket;
 }
 
 const STATE = new RoomStateKey<RoomHistoryState>('history');
@@ -91,6 +100,7 @@ export class RoomHistory implements RoomExtension {
       tally: new Map(),
       users: new Map(),
       writes: Promise.resolve(),
+      budget: new TokenBucket(VERSIONS_PER_SECOND, VERSION_BURST),
     });
     room.strokes.observe((event) => {
       const origin = event.transaction.origin;
@@ -119,7 +129,8 @@ export class RoomHistory implements RoomExtension {
     }
     if (origin === HISTORY_ORIGIN) return;
     const due = state.changes >= this.options.everyChanges || Date.now() - state.firstChangeAt >= this.options.everyMs;
-    if (state.changes > 0 && due) this.storeCurrent(room, state, 'periodic');
+    // Over the budget a periodic version stays due and is stored on a later change.
+    if (state.changes > 0 && due && state.budget.take()) this.storeCurrent(room, state, 'periodic');
   }
 
   async onStore(room: Room): Promise<void> {
@@ -203,7 +214,9 @@ export class RoomHistory implements RoomExtension {
       // Someone else's stroke that no version holds would be gone for good.
       const unheld = removed.some((s) => s.by !== user && !state.held.has(s.id));
       const reason: VersionReason | null = clears > 0 ? 'clear' : large || unheld ? 'deletion' : null;
-      if (reason) {
+      if (reason && !state.budget.take()) {
+        this.deps.log.warn({ room: room.id, reason }, 'history: too many versions in a row, this change is stored without one');
+      } else if (reason) {
         // The document already has the change; the base and the updates before it do not.
         const previous = Y.mergeUpdates([state.base, ...state.pending]);
         this.store(room, state, { reason, by: user, restoredFrom: null }, previous, strokesOf(previous));
