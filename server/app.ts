@@ -29,6 +29,7 @@ import { RenderService } from './render/renderService';
 import { renderQueue } from './render/queue/setup';
 import { readinessRoutes } from './http/readiness';
 import { HiresRenderer } from './render/hires';
+import { hiresRoutes } from './render/hiresRoutes';
 import { Identity } from './identity/identity';
 import { identityRoutes } from './identity/routes';
 import { StyleCatalog } from './styles/styleCatalog';
@@ -174,6 +175,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ...identityRoutes(identity),
       ...styleRoutes({ models, rooms, identity, catalog, encoder, voting, limits: ipLimits, access }),
       ...galleryRoutes(gallery, identity, ipLimits),
+      ...hiresRoutes({ db, models, gallery, hires, identity }),
       ...accessRoutes(access, identity),
       ...historyRoutes(history, access, identity),
       ...readinessRoutes({ database: () => db.$queryRaw`SELECT 1`, ...(queue && { redis: () => queue.renderer.ping() }) }),

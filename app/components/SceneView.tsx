@@ -10,6 +10,7 @@ import type { SceneDetail } from '@/lib/social';
 import { api } from '../lib/api';
 import { SiteHeader } from './SiteHeader';
 import { timeAgo } from './SceneCard';
+import { SceneHires } from './SceneHires';
 
 const REPLAY_SIZE = 512;
 
@@ -252,6 +253,7 @@ export function SceneView({ id }: { id: string }) {
               ) : (
                 <div className="render-placeholder muted small">Nothing had been rendered when this was saved</div>
               )}
+              <SceneHires sceneId={scene.id} />
             </figure>
             <figure className="panel scene-figure">
               <h2>Label map</h2>

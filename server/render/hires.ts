@@ -29,7 +29,8 @@ export interface HiresOptions extends RenderThreadOptions {
 
 interface Job {
   kind: 'hires' | 'take';
-  session: FeedSession;
+  /** Who asked, told of the progress; null for a saved scene's download (HTTP). */
+  session: FeedSession | null;
   model: ModelEntry;
   roomId: string;
   version: number;
@@ -44,7 +45,7 @@ interface Job {
 const claim = (session: FeedSession, kind: Job['kind']) => `${session.id}:${kind}`;
 
 /** A refusal the client shows as is. */
-class Refused extends Error {}
+export class Refused extends Error {}
 
 /**
  * Renders on request for one member, never for the room: hi-res images (512 and 1024 px PNG, for
@@ -131,7 +132,7 @@ export class HiresRenderer {
     const { room } = context;
     const { meta, image } = await this.claim(context.session, 'hires', async () => {
       const style = await this.deps.styles.get(room.id, room.model);
-      return this.enqueue('hires', context, style.id, style.z, parsed.data.size);
+      return this.enqueueFor('hires', context, style.id, style.z, parsed.data.size);
     });
     return { ok: true, meta, image };
   }
@@ -145,7 +146,7 @@ export class HiresRenderer {
     const { seed } = parsed.data;
     const { meta, image } = await this.claim(context.session, 'take', async () => {
       const style = await this.deps.styles.get(room.id, room.model);
-      return this.enqueue('take', context, style.id, takeZ(baseZ(style.id, style.z), seed), room.model.size[0]);
+      return this.enqueueFor('take', context, style.id, takeZ(baseZ(style.id, style.z), seed), room.model.size[0]);
     });
     return { ok: true, meta: { ...meta, seed }, image };
   }
@@ -161,33 +162,41 @@ export class HiresRenderer {
     }
   }
 
-  private enqueue(
-    kind: Job['kind'],
-    context: FeedContext,
-    style: string,
-    z: Float32Array,
-    size: number,
-  ): Promise<{ meta: HiresMeta; image: Buffer }> {
+  /** A member's request: the room's state is taken now, so the picture is of what they saw when asking. */
+  private enqueueFor(kind: Job['kind'], context: FeedContext, style: string, z: Float32Array, size: number) {
     const { room, session } = context;
-    this.thread(room.model, size);
+    return this.enqueue({
+      kind,
+      session,
+      model: room.model,
+      roomId: room.id,
+      version: room.version,
+      style,
+      z,
+      strokes: room.strokes.toArray(),
+      size,
+    });
+  }
+
+  /**
+   * A saved scene at a hi-res size (its page's download), queued like the members' requests; the
+   * scene id stands in the meta's room id.
+   */
+  async renderScene(
+    scene: { id: string; model: ModelEntry; strokes: Stroke[]; style: string; z: Float32Array },
+    size: number,
+  ): Promise<Buffer> {
+    const { image } = await this.enqueue({ kind: 'hires', session: null, roomId: scene.id, version: 0, size, ...scene });
+    return image;
+  }
+
+  private enqueue(spec: Omit<Job, 'resolve' | 'reject'>): Promise<{ meta: HiresMeta; image: Buffer }> {
+    this.thread(spec.model, spec.size);
     if (this.queue.length >= this.options.maxQueued) throw new Refused('the renderer is busy: try again in a moment');
     return new Promise((resolve, reject) => {
-      // The state is taken now: the picture is of what the member saw when asking.
-      const job: Job = {
-        kind,
-        session,
-        model: room.model,
-        roomId: room.id,
-        version: room.version,
-        style,
-        z,
-        strokes: room.strokes.toArray(),
-        size,
-        resolve,
-        reject,
-      };
+      const job: Job = { ...spec, resolve, reject };
       // Takes are one frame's work: they go ahead of the hi-res renders waiting.
-      const at = kind === 'take' ? this.queue.findIndex((j) => j.kind === 'hires') : -1;
+      const at = job.kind === 'take' ? this.queue.findIndex((j) => j.kind === 'hires') : -1;
       if (at >= 0) this.queue.splice(at, 0, job);
       else this.queue.push(job);
       this.progress();
@@ -203,7 +212,7 @@ export class HiresRenderer {
   }
 
   private emit(job: Job, progress: Omit<HiresProgress, 'size' | 'expectedMs'>): void {
-    job.session.feed.emit(EVENTS.hiresProgress, {
+    job.session?.feed.emit(EVENTS.hiresProgress, {
       size: job.size,
       expectedMs: this.lastMs.get(`${job.model.id}:${job.size}`) ?? null,
       ...progress,

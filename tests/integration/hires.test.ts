@@ -88,6 +88,24 @@ describe('hi-res renders and takes on request', () => {
     expect(await ask(anonymous.socket, EVENTS.hires, { size: 512 })).toEqual({ error: 'no identity: reload the page to get one' });
   });
 
+  it('renders a saved scene as a PNG at 512 px over HTTP', async () => {
+    const who = await cookie(server);
+    const saved = await fetch(`${server.url}/api/rooms/${room}/scenes`, {
+      method: 'POST',
+      headers: { cookie: who, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Hi-res test' }),
+    });
+    expect(saved.status).toBe(201);
+    const { id } = (await saved.json()) as { id: string };
+    const res = await fetch(`${server.url}/api/scenes/${id}/hires/512`, { headers: { cookie: who } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename=".*-512px\.png"/);
+    const decoded = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+    expect([decoded.format, decoded.width, decoded.height]).toEqual(['png', 512, 512]);
+    expect((await fetch(`${server.url}/api/scenes/${id}/hires/300`, { headers: { cookie: who } })).status).toBe(404);
+    expect((await fetch(`${server.url}/api/scenes/NOPE/hires/512`)).status).toBe(400);
+  });
+
   it('renders a take for the member who asked: the same seed gives the same picture, another seed another', async () => {
     const asker = await member(server, room);
     sockets.push(asker.socket);
