@@ -8,7 +8,13 @@ import { postgresBinDir } from './tests/helpers/postgres';
  * the project always runs, and fails where PostgreSQL is missing; elsewhere it needs Debian's
  * postgresql installed.
  */
-const databaseTests = ['tests/integration/database.test.ts', 'tests/integration/sync.test.ts', 'tests/integration/styles-gallery.test.ts'];
+const databaseTests = [
+  'tests/integration/database.test.ts',
+  'tests/integration/sync.test.ts',
+  'tests/integration/styles-gallery.test.ts',
+  'tests/integration/history.test.ts',
+  'tests/integration/gallery-privacy.test.ts',
+];
 const withPostgres = process.env.CI === 'true' || process.env.CI === '1' || postgresBinDir() !== null;
 
 export default defineConfig({
