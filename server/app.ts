@@ -13,6 +13,8 @@ import { RoomAccess } from './rooms/roomAccess';
 import { accessRoutes } from './rooms/accessRoutes';
 import { RoomHistory } from './rooms/history';
 import { historyRoutes } from './rooms/historyRoutes';
+import { Understanding } from './understanding/understanding';
+import { understandingRoutes } from './understanding/routes';
 import { PrismaUpdateStore } from './sync/updateStore';
 import { persistence } from './sync/persistence';
 import { RoomRegistry } from './sync/roomRegistry';
@@ -165,6 +167,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     latestFrame: (id) => render.latestFrame(id),
     isRendered: (id) => realtime.channel.audience(id) > 0,
   });
+  // The understanding check runs on request, one thread per model, below the frame threads.
+  const understanding = new Understanding({
+    models,
+    registry,
+    latestFrame: (id) => render.latestFrame(id),
+    options: { providers: ['cpu'], threads: 1, nice: config.HIRES_NICE },
+    log,
+  });
   const api = createApi({
     rooms,
     models,
@@ -178,6 +188,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ...hiresRoutes({ db, models, gallery, hires, identity }),
       ...accessRoutes(access, identity),
       ...historyRoutes(history, access, identity),
+      ...understandingRoutes(understanding, access, identity),
       ...readinessRoutes({ database: () => db.$queryRaw`SELECT 1`, ...(queue && { redis: () => queue.renderer.ping() }) }),
     ],
   });
@@ -209,6 +220,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await queue?.worker?.close();
         await hires.close();
         await encoder.close();
+        await understanding.close();
         sync.close();
         await realtime.io.close();
         server.closeAllConnections();

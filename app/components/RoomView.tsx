@@ -25,6 +25,7 @@ import { SaveScene } from './SaveScene';
 import { IdentityEditor } from './IdentityEditor';
 import { AccessPanel } from './AccessPanel';
 import { HistoryPanel } from './HistoryPanel';
+import { UnderstandingCheck } from './UnderstandingCheck';
 import { ReadOnlyBanner, ReadOnlyCanvas } from './ReadOnlyBanner';
 
 /** Close codes that mean this browser's standing changed: re-read it and reopen the room. */
@@ -370,6 +371,7 @@ function Room({ info, me, access, notice, onAccess, onAccessClosed }: RoomProps)
           <AccessPanel roomId={info.id} access={access} present={peers.length} onChange={onAccess} />
           <StylePanel roomId={info.id} me={me} feed={feed} />
           <PeopleList me={identity} peers={peers} labels={labels} following={following} onFollow={setFollowing} />
+          <UnderstandingCheck roomId={info.id} frame={feed.frame} />
           <HistoryPanel roomId={info.id} canRestore={editable} />
         </aside>
       </div>

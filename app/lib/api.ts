@@ -32,6 +32,8 @@ const enc = encodeURIComponent;
 /** The JSON API, typed with the shapes in lib/ the server answers with. */
 export const api = {
   me: () => request<PublicUser>('/api/me'),
+  /** The latest full frame checked by the segmenter (unknown until the caller validates it). */
+  understanding: (roomId: string) => request<unknown>(`/api/rooms/${enc(roomId)}/understanding`, { method: 'POST' }),
   updateMe: (patch: { name?: string; color?: string }) => request<PublicUser>('/api/me', sendJson('PATCH', patch)),
   models: () => request<ModelList>('/api/models'),
   presets: (modelId: string) => request<PresetList>(`/api/models/${enc(modelId)}/presets`),

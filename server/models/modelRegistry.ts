@@ -16,6 +16,8 @@ const manifestSchema = z.object({
   /** Optional cheaper graph of the same weights and inputs/outputs, rendered under load. */
   draft: z.string().optional(),
   encoder: z.string().optional(),
+  /** The evaluation segmenter (frame -> label ids) for the page's "did the model understand you" check. */
+  segmenter: z.string().optional(),
   presets: z.string().optional(),
   default: z.boolean().optional(),
 });
@@ -68,6 +70,7 @@ export interface ModelEntry {
   /** Draft generator (same inputs and outputs, less work), or null: such a model never drafts. */
   draftPath: string | null;
   encoderPath: string | null;
+  segmenterPath: string | null;
   presets: Preset[];
   isDefault: boolean;
   preview: PreviewEntry | null;
@@ -167,6 +170,7 @@ function loadEntry(dir: string, raw: unknown): ModelEntry {
     generatorPath: path.join(dir, manifest.generator),
     draftPath: manifest.draft ? path.join(dir, manifest.draft) : null,
     encoderPath: manifest.encoder ? path.join(dir, manifest.encoder) : null,
+    segmenterPath: manifest.segmenter ? path.join(dir, manifest.segmenter) : null,
     presets,
     isDefault: manifest.default === true,
     preview: null,

@@ -17,7 +17,14 @@ import { RenderScheduler } from './scheduler';
 
 interface RoomRenderState {
   rasterizer: IncrementalRasterizer;
-  latest: { meta: FrameMeta; bytes: Buffer } | null;
+  latest: LatestFrame | null;
+}
+
+/** A room's newest frame and the label map it was rendered from (the understanding check compares them). */
+export interface LatestFrame {
+  meta: FrameMeta;
+  bytes: Buffer;
+  labels: Uint8Array;
 }
 
 const RENDER_STATE = new RoomStateKey<RoomRenderState>('render');
@@ -103,6 +110,7 @@ export class RenderService implements RoomExtension {
     const version = room.version;
     const { map } = state.rasterizer.update(room.strokes.toArray());
     const labels = map.slice();
+    const painted = labels.slice(); // kept with the frame: a renderer may transfer `labels` away
     this.emitStatus(roomId, { state: 'rendering', version });
     const style = await this.deps.styles.get(roomId, model);
     const { bytes, quality } = await this.renderer.render({
@@ -128,14 +136,14 @@ export class RenderService implements RoomExtension {
       bytes: bytes.byteLength,
       at: Date.now(),
     };
-    if (supersedes(meta, state.latest?.meta ?? null)) state.latest = { meta, bytes };
+    if (supersedes(meta, state.latest?.meta ?? null)) state.latest = { meta, bytes, labels: painted };
     this.deps.channel.emit(roomId, EVENTS.frame, meta, bytes);
     this.emitStatus(roomId, { state: 'idle', version });
     return quality;
   }
 
   /** The latest frame of a room, if any (download and gallery). */
-  latestFrame(roomId: string): { meta: FrameMeta; bytes: Buffer } | null {
+  latestFrame(roomId: string): LatestFrame | null {
     return this.deps.registry.get(roomId)?.get(RENDER_STATE)?.latest ?? null;
   }
 
