@@ -288,6 +288,57 @@ async function waitForAsync(check: () => Promise<boolean>, what: string, timeout
   }
 }
 
+describe.skipIf(!hasRedis)('render queue edge cases', () => {
+  it('a render gives up at its timeout while Redis is gone, and while no worker runs', async () => {
+    const models = new ModelRegistry(new URL('../../models', import.meta.url).pathname, log);
+    const model = models.require(models.defaultId);
+    const request: RenderRequest = {
+      roomId: 'room-t',
+      modelId: model.id,
+      version: 1,
+      labels: new Uint8Array(model.size[0] * model.size[1]),
+      z: new Float32Array(model.zDim),
+      quality: 'full',
+      format: 'webp',
+    };
+    const own = await startRedis();
+    // Silent: it logs every failed reconnection once Redis is stopped.
+    const renderer = new QueueRenderer({ url: own.url, queueName: 'timeouts', timeoutMs: 500 }, serverLog.child({}, { level: 'silent' }));
+    try {
+      await renderer.start();
+      await expect(renderer.render(request)).rejects.toThrow(/no render worker finished it within 500 ms/);
+      await own.stop();
+      await expect(renderer.render({ ...request, roomId: 'room-u' })).rejects.toThrow(/no render worker finished it within 500 ms/);
+    } finally {
+      await renderer.close().catch(() => undefined);
+      await own.stop();
+    }
+  });
+
+  it('ROLE=both: the sync instance renders its own queue with no separate worker', async () => {
+    const own = await startRedis();
+    const server = await startServer({ env: { REDIS_URL: own.url, ROLE: 'both', LOG_LEVEL: 'info' } });
+    const socketsHere: Socket[] = [];
+    const room = await createRoom(server.url, true);
+    const painter = connect(server.wsUrl, room);
+    try {
+      const watcher = await watch(server, room);
+      socketsHere.push(watcher.socket);
+      await synced(painter);
+      painter.strokes.push([stroke('sea', { size: 80 })]);
+      const version = docVersion(painter.doc);
+      await waitFor(() => hasFull(watcher, version), 30_000, 'a full frame through the in-process worker');
+      expect(server.output()).toContain('rendering through the render queue');
+      expect(server.output()).toContain('render worker taking jobs');
+    } finally {
+      for (const s of socketsHere) s.disconnect();
+      painter.destroy();
+      await server.stop();
+      await own.stop();
+    }
+  });
+});
+
 describe('without REDIS_URL', () => {
   it('one process renders in itself and needs no Redis: ready on the database alone', async () => {
     const server = await startServer({ env: { LOG_LEVEL: 'info' } });

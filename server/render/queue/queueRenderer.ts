@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Logger } from '../../log';
 import type { FrameRenderer, RenderedFrame, RenderRequest } from '../renderer';
+import { closeWithin } from './closing';
 import { decodeResult, encodeJob, EVENTS_MAX_LEN, RENDER_JOB, type RenderJobData } from './jobs';
 
 export interface QueueRendererOptions {
@@ -12,6 +13,16 @@ export interface QueueRendererOptions {
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; reason: string };
+
+const TIMED_OUT = (ms: number) => `no render worker finished it within ${ms} ms`;
+
+/** Closing with Redis gone: how long to wait before dropping the connections. */
+const CLOSE_GRACE_MS = 2000;
+
+function frameOf(outcome: Outcome): RenderedFrame {
+  if (!outcome.ok) throw new Error(`render job failed: ${outcome.reason}`);
+  return decodeResult(outcome.value);
+}
 
 /**
  * Renders through render workers (`npm run worker`): each render is a BullMQ job carrying the
@@ -72,23 +83,27 @@ export class QueueRenderer implements FrameRenderer {
       const jobId = randomUUID();
       // Listening before adding: a fast worker's result cannot arrive unheard.
       const outcome = this.outcome(jobId, deadline);
-      const job = await this.queue.add(RENDER_JOB, data, { jobId, deduplication: { id: request.roomId } }).catch((error: unknown) => {
+      // While Redis is unreachable a command waits for the reconnection; the deadline does not.
+      const adding = this.queue.add(RENDER_JOB, data, { jobId, deduplication: { id: request.roomId } });
+      adding.catch(() => undefined);
+      const first = await Promise.race([adding, outcome.promise]).catch((error: unknown) => {
         outcome.cancel();
         throw error;
       });
-      if (job.id === jobId) {
-        const result = await outcome.promise;
-        if (!result.ok) throw new Error(`render job failed: ${result.reason}`);
-        return decodeResult(result.value);
-      }
+      if ('ok' in first) return frameOf(first);
+      if (first.id === jobId) return frameOf(await outcome.promise);
       outcome.cancel();
       // Deduplicated: another job of this room holds it. Its frame (an older state) goes to its
       // own waiter, if any; this render queues the current state once it has finished.
-      this.log.debug({ room: request.roomId, holder: job.id }, 'render waits for the room job in the queue');
-      const other = this.outcome(job.id!, deadline);
-      const state = await this.queue.getJobState(job.id!);
+      const holder = first.id!;
+      this.log.debug({ room: request.roomId, holder }, 'render waits for the room job in the queue');
+      const other = this.outcome(holder, deadline);
+      const reading = this.queue.getJobState(holder);
+      reading.catch(() => undefined);
+      const state = await Promise.race([reading, other.promise]);
       if (state === 'completed' || state === 'failed' || state === 'unknown') other.cancel();
-      else await other.promise;
+      else if (typeof state === 'string') await other.promise;
+      if (Date.now() >= deadline) throw new Error(`render job failed: ${TIMED_OUT(this.options.timeoutMs)}`);
     }
   }
 
@@ -107,10 +122,7 @@ export class QueueRenderer implements FrameRenderer {
         remove();
         resolve(outcome);
       };
-      timer = setTimeout(
-        () => listener({ ok: false, reason: `no render worker finished it within ${this.options.timeoutMs} ms` }),
-        Math.max(0, deadline - Date.now()),
-      );
+      timer = setTimeout(() => listener({ ok: false, reason: TIMED_OUT(this.options.timeoutMs) }), Math.max(0, deadline - Date.now()));
     });
     const set = this.waiters.get(jobId) ?? new Set();
     set.add(listener);
@@ -124,6 +136,8 @@ export class QueueRenderer implements FrameRenderer {
 
   async close(): Promise<void> {
     for (const jobId of [...this.waiters.keys()]) this.settle(jobId, { ok: false, reason: 'renderer closed' });
-    await Promise.all([this.events.close(), this.queue.close()]);
+    await closeWithin(Promise.all([this.events.close(), this.queue.close()]), CLOSE_GRACE_MS, () =>
+      Promise.all([this.events.disconnect(), this.queue.disconnect()]),
+    );
   }
 }

@@ -3,7 +3,11 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { ModelRegistry } from '../../models/modelRegistry';
 import type { Logger } from '../../log';
 import type { FrameRenderer } from '../renderer';
+import { closeWithin } from './closing';
 import { decodeJob, encodeResult, type RenderJobData, type RenderJobResult } from './jobs';
+
+/** Long enough for the jobs in hand to finish (a frame takes well under a second on a GPU, a few on a CPU). */
+const CLOSE_GRACE_MS = 10_000;
 
 export interface RenderWorkerOptions {
   url: string;
@@ -85,9 +89,9 @@ export class RenderWorker {
     return encodeResult(frame);
   }
 
-  /** Finishes the jobs in hand (their frames still go out), then stops. */
+  /** Finishes the jobs in hand (their frames still go out), then stops; with Redis gone, after CLOSE_GRACE_MS. */
   async close(): Promise<void> {
-    await this.worker.close();
+    await closeWithin(this.worker.close(), CLOSE_GRACE_MS, () => this.worker.disconnect());
     await this.deps.renderer.close();
   }
 }
