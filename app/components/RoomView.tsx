@@ -278,7 +278,7 @@ function Room({ info, me, access, notice, onAccess, onAccessClosed }: RoomProps)
         <a className="secondary" href="/gallery">
           Gallery
         </a>
-        <SaveScene roomId={info.id} />
+        {editable && <SaveScene roomId={info.id} />}
         {identity && <IdentityEditor me={identity} onChange={setIdentity} />}
         <CopyLink />
       </header>
@@ -369,7 +369,10 @@ function Room({ info, me, access, notice, onAccess, onAccessClosed }: RoomProps)
         </main>
         <aside className="side right">
           <AccessPanel roomId={info.id} access={access} present={peers.length} onChange={onAccess} />
-          <StylePanel roomId={info.id} me={me} feed={feed} />
+          {/* Viewers see the vote; the server refuses their proposals and votes. */}
+          <fieldset className="bare" disabled={!editable}>
+            <StylePanel roomId={info.id} me={me} feed={feed} />
+          </fieldset>
           <PeopleList me={identity} peers={peers} labels={labels} following={following} onFollow={setFollowing} />
           <UnderstandingCheck roomId={info.id} frame={feed.frame} />
           <HistoryPanel roomId={info.id} canRestore={editable} />
