@@ -158,7 +158,7 @@ function Room({ info, me, access, notice, onAccess, onAccessClosed }: RoomProps)
     if (refusal && ACCESS_CODES.has(refusal.code)) onAccessClosed(refusal.reason);
   }, [refusal, onAccessClosed]);
   const peers = usePeers(sync?.provider);
-  const unsaved = useSaveState(sync, info.id, me.id);
+  const unsaved = useSaveState(sync, info.id, me.id, editable);
   const [identity, setIdentity] = useState<Identity | null>(me);
   const [tool, setTool] = useState<PaintTool>('brush');
   const [label, setLabel] = useState(() => labels.labels.find((l) => l.name !== labels.background)?.name ?? labels.background);

@@ -19,15 +19,17 @@ const RECOUNT_MS = 150;
  * (y-indexeddb; what the server lacks is sent when the socket is back, by y-websocket's sync
  * step 2 and its update broadcast) and counts `userId`'s strokes the server has not acknowledged
  * as stored. Registers its message handler before the socket can deliver anything: the provider
- * connects in useRoomSync's effect and messages arrive as later tasks.
+ * connects in useRoomSync's effect and messages arrive as later tasks. A viewer's page keeps
+ * nothing locally: it has no strokes of its own to save, and a stale local copy would be a change
+ * the server refuses from it (readOnly) on every reopening.
  */
-export function useSaveState(sync: RoomSync | null, roomId: string, userId: string): number {
+export function useSaveState(sync: RoomSync | null, roomId: string, userId: string, keepLocal: boolean): number {
   const [unsaved, setUnsaved] = useState(0);
 
   useEffect(() => {
     if (!sync) return;
     const { provider, doc, strokes } = sync;
-    const local = new IndexeddbPersistence(localName(roomId), doc);
+    const local = keepLocal ? new IndexeddbPersistence(localName(roomId), doc) : null;
     const stored = new Map<number, number>();
     let recount: ReturnType<typeof setTimeout> | null = null;
     const scheduleRecount = () => {
@@ -39,9 +41,9 @@ export function useSaveState(sync: RoomSync | null, roomId: string, userId: stri
     const learn = (acknowledged: Map<number, number>) => {
       if (!mergeStored(stored, acknowledged)) return;
       scheduleRecount();
-      void local.set(STORED_KEY, new Uint8Array(Y.encodeStateVector(stored)).buffer).catch(() => undefined);
+      void local?.set(STORED_KEY, new Uint8Array(Y.encodeStateVector(stored)).buffer).catch(() => undefined);
     };
-    local.get(STORED_KEY).then(
+    local?.get(STORED_KEY).then(
       (saved: unknown) => {
         if (saved instanceof ArrayBuffer) learn(Y.decodeStateVector(new Uint8Array(saved)));
       },
@@ -61,9 +63,9 @@ export function useSaveState(sync: RoomSync | null, roomId: string, userId: stri
       if (recount) clearTimeout(recount);
       doc.off('update', scheduleRecount);
       delete provider.messageHandlers[MESSAGE_STORED];
-      void local.destroy();
+      void local?.destroy();
     };
-  }, [sync, roomId, userId]);
+  }, [sync, roomId, userId, keepLocal]);
 
   return unsaved;
 }

@@ -13,18 +13,35 @@ function newItems(decoded: ReturnType<typeof Y.decodeUpdate>, doc: Y.Doc): Y.Ite
   return decoded.structs.filter((s): s is Y.Item => s instanceof Y.Item && s.id.clock + s.length > (known.get(s.id.client) ?? 0));
 }
 
+/** Who wrote the strokes of each Yjs client id, and which of them a connected session writes now. */
+export interface ClientAuthors {
+  /** The author the room's strokes of each client id name (from the stored document and accepted updates). */
+  readonly authors: ReadonlyMap<number, string>;
+  /** Whether `client`'s items are being written by a live session of its author. */
+  live(client: number): boolean;
+}
+
 /**
  * Refuses strokes that name someone else as their author: a new stroke's `by` must be the
- * session's verified user (or absent: an uncredited stroke). Returns why, or null when all is well.
+ * session's verified user (or absent: an uncredited stroke), or it is another page re-sending a
+ * stroke the room lost before storing it (the server was killed after broadcasting it): then its
+ * Yjs client id must be one the room knows as that author's, and not one a live session of its
+ * author is writing (that page sends its own strokes). Without the relay, after a crash every
+ * page's sync step 2 carries the others' lost strokes and each page was refused in turn.
+ * Returns why, or null when all is well; `own` collects the client ids the session writes as itself.
  */
-export function forgedAuthor(update: Uint8Array, doc: Y.Doc, user: string | null): string | null {
+export function forgedAuthor(update: Uint8Array, doc: Y.Doc, user: string | null, known: ClientAuthors, own?: Set<number>): string | null {
   for (const item of newItems(Y.decodeUpdate(update), doc)) {
     if (!(item.content instanceof Y.ContentAny)) continue;
     for (const value of item.content.arr) {
       const by = (value as { by?: unknown }).by;
-      if (by !== undefined && by !== user) {
-        return user ? `stroke author "${String(by)}" is not you` : 'strokes may not name an author without an identity';
+      if (by === undefined) continue;
+      if (by === user) {
+        own?.add(item.id.client);
+        continue;
       }
+      if (known.authors.get(item.id.client) === by && !known.live(item.id.client)) continue;
+      return user ? `stroke author "${String(by)}" is not you` : 'strokes may not name an author without an identity';
     }
   }
   return null;

@@ -10,7 +10,7 @@ import { docVersion } from '../../lib/docVersion';
 import type { Stroke } from '../../lib/strokes';
 import type { ModelEntry } from '../models/modelRegistry';
 import { checkUpdate } from './validateUpdate';
-import { awarenessEntries, changesDocument, changesPresence, forgedAuthor } from './authorise';
+import { awarenessEntries, changesDocument, changesPresence, forgedAuthor, type ClientAuthors } from './authorise';
 import { canEdit, type Role } from '../../lib/access';
 import { SyncStep1Replies } from './syncStep1';
 import { TokenBucket } from '../limits/tokenBucket';
@@ -67,6 +67,8 @@ interface SyncState extends SyncSession {
   bucket: TokenBucket;
   /** Awareness client ids this connection announced, removed when it leaves. */
   clientIds: Set<number>;
+  /** Yjs client ids whose strokes this connection sent as its own user. */
+  writes: Set<number>;
 }
 
 /** What the room reports to its owner (the registry, which runs the extensions' hooks). */
@@ -98,6 +100,10 @@ export class Room {
   private readonly step1 = new SyncStep1Replies();
   /** Which session set each awareness client id: only it (or its user's later sessions) may change it. */
   private readonly presenceOwners = new Map<number, SyncState>();
+  /** The author each Yjs client id's strokes name, and the live session writing it (authorise.ts). */
+  private readonly strokeAuthors = new Map<number, string>();
+  private readonly writers = new Map<number, SyncState>();
+  private readonly known: ClientAuthors = { authors: this.strokeAuthors, live: (client) => this.writers.has(client) };
 
   constructor(
     readonly id: string,
@@ -108,6 +114,13 @@ export class Room {
   ) {
     // No local awareness state: the server is not a participant.
     this.awareness.setLocalState(null);
+    this.strokes.observe((event) => {
+      for (const item of event.changes.added) {
+        if (!(item.content instanceof Y.ContentAny)) continue;
+        const by = (item.content.getContent()[0] as { by?: unknown } | null)?.by;
+        if (typeof by === 'string') this.strokeAuthors.set(item.id.client, by);
+      }
+    });
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       const message = encodeMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
       for (const session of this.syncs.values()) {
@@ -174,6 +187,7 @@ export class Room {
       socket,
       bucket: new TokenBucket(RATE_PER_SECOND, RATE_BURST),
       clientIds: new Set(),
+      writes: new Set(),
     };
     this.syncs.set(socket, session);
     send(
@@ -202,6 +216,7 @@ export class Room {
       const state = this.syncs.get(session.socket);
       if (state?.id !== session.id) return;
       this.syncs.delete(session.socket);
+      for (const client of state.writes) if (this.writers.get(client) === state) this.writers.delete(client);
       const ids = [...state.clientIds];
       for (const id of ids) this.disown(id);
       awarenessProtocol.removeAwarenessStates(this.awareness, ids, null);
@@ -258,8 +273,13 @@ export class Room {
         return this.refuse(session, CLOSE_CODES.readOnly, 'read-only: viewers cannot change the painting');
       return;
     }
-    const forged = forgedAuthor(update, this.doc, session.user);
+    const own = new Set<number>();
+    const forged = forgedAuthor(update, this.doc, session.user, this.known, own);
     if (forged) return this.refuse(session, CLOSE_CODES.notYours, forged);
+    for (const client of own) {
+      session.writes.add(client);
+      this.writers.set(client, session);
+    }
     Y.applyUpdate(this.doc, update, session.socket);
   }
 

@@ -71,17 +71,37 @@ function roomWith(...roles: Array<[string | null, Role]>) {
   return { room, members };
 }
 
+/** A room that knows no client id's author. */
+const nobodyKnown = { authors: new Map<number, string>(), live: () => false };
+
 describe('authorise step (server/sync/authorise.ts)', () => {
   it('finds strokes naming another author, and only among items the room lacks', () => {
     const room = new Y.Doc();
     const client = new Y.Doc();
-    expect(forgedAuthor(pushed(client, stroke({ by: 'alice' })), room, 'alice')).toBeNull();
-    expect(forgedAuthor(pushed(client, stroke()), room, 'alice')).toBeNull();
-    expect(forgedAuthor(pushed(client, stroke({ by: 'bob' })), room, 'alice')).toMatch(/"bob" is not you/);
-    expect(forgedAuthor(pushed(client, stroke({ by: 'bob' })), room, null)).toMatch(/without an identity/);
+    expect(forgedAuthor(pushed(client, stroke({ by: 'alice' })), room, 'alice', nobodyKnown)).toBeNull();
+    expect(forgedAuthor(pushed(client, stroke()), room, 'alice', nobodyKnown)).toBeNull();
+    expect(forgedAuthor(pushed(client, stroke({ by: 'bob' })), room, 'alice', nobodyKnown)).toMatch(/"bob" is not you/);
+    expect(forgedAuthor(pushed(client, stroke({ by: 'bob' })), room, null, nobodyKnown)).toMatch(/without an identity/);
     // Bob's stroke already in the room, resent in a later update, is no forgery by Alice.
     Y.applyUpdate(room, Y.encodeStateAsUpdate(client));
-    expect(forgedAuthor(Y.encodeStateAsUpdate(client), room, 'alice')).toBeNull();
+    expect(forgedAuthor(Y.encodeStateAsUpdate(client), room, 'alice', nobodyKnown)).toBeNull();
+  });
+
+  it("takes another author's stroke the room lost from any page, only in a client id known as theirs and nobody live writes", () => {
+    const room = new Y.Doc();
+    const bobs = new Y.Doc();
+    Y.applyUpdate(room, pushed(bobs, stroke({ by: 'bob' })));
+    const lost = pushed(bobs, stroke({ by: 'bob' })); // broadcast, then the server was killed before storing it
+    const known = { authors: new Map([[bobs.clientID, 'bob']]), live: () => false };
+    expect(forgedAuthor(lost, room, 'alice', known)).toBeNull();
+    expect(forgedAuthor(lost, room, 'alice', { ...known, live: () => true })).toMatch(/"bob" is not you/);
+    // A client id nobody knows as Bob's (a forger's own) is refused.
+    expect(forgedAuthor(pushed(new Y.Doc(), stroke({ by: 'bob' })), room, 'alice', known)).toMatch(/"bob" is not you/);
+    // The session's own strokes are collected: the room marks those client ids live.
+    const own = new Set<number>();
+    const alices = new Y.Doc();
+    expect(forgedAuthor(pushed(alices, stroke({ by: 'alice' })), room, 'alice', known, own)).toBeNull();
+    expect([...own]).toEqual([alices.clientID]);
   });
 
   it("tells a no-op (a synced client's delete set) from a change", () => {
@@ -125,6 +145,30 @@ describe('Room sessions with users and roles', () => {
     expect(room.strokes.length).toBe(0);
     room.receive(members[0].session, updateMessage(pushed(new Y.Doc(), stroke({ by: 'alice' }))));
     expect(room.strokes.toArray().map((s) => s.by)).toEqual(['alice']);
+  });
+
+  it("after a crash takes Alice's lost stroke from Bob's page while Alice is away, not once her page writes it again", () => {
+    // The restarted room loaded Alice's stored stroke; her next one was broadcast, then lost.
+    const alices = new Y.Doc();
+    const stored = pushed(alices, stroke({ by: 'alice' }));
+    const lost = pushed(alices, stroke({ by: 'alice' }));
+    const { room, members } = roomWith(['bob', 'editor'], ['alice', 'editor'], ['carol', 'editor']);
+    const [bob, alice, carol] = members;
+    room.load(stored);
+    // Bob's page answers the sync with everything the room lacks, Alice's stroke and his own.
+    const bobs = new Y.Doc();
+    Y.applyUpdate(bobs, Y.mergeUpdates([stored, lost]));
+    const sv = Y.encodeStateVector(room.doc);
+    bobs.getArray<Stroke>(STROKES_KEY).push([stroke({ by: 'bob' })]);
+    room.receive(bob.session, updateMessage(Y.encodeStateAsUpdate(bobs, sv)));
+    expect(bob.socket.closed).toBeNull();
+    expect(room.strokes.toArray().map((s) => s.by)).toEqual(['alice', 'alice', 'bob']);
+    // Alice's page is back and writes her client id: nobody else may add to it now.
+    room.receive(alice.session, updateMessage(pushed(alices, stroke({ by: 'alice' }))));
+    const forged = pushed(alices, stroke({ by: 'alice' }));
+    room.receive(carol.session, updateMessage(forged));
+    expect(carol.socket.closed?.code).toBe(CLOSE_CODES.notYours);
+    expect(room.strokes.length).toBe(4);
   });
 
   it("refuses presence for another user's client id, lets the same user take its own over", () => {
