@@ -11,7 +11,10 @@ export interface TestWorker {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts a render worker (`server/worker.ts`, what `npm run worker` runs) and waits until it takes jobs. */
+/**
+ * Starts a render worker (`server/worker.ts`, what `npm run worker` runs) and waits until it
+ * takes jobs (its info line says so: keep LOG_LEVEL at info or below).
+ */
 export async function startWorker(redisUrl: string, env: Record<string, string> = {}): Promise<TestWorker> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'worker.ts')], {
     cwd: root,
