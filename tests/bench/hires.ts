@@ -1,14 +1,15 @@
 /**
  * Hi-res benchmark (issue 19 item 4: 512 px <= 400 ms, 1024 px <= 2 s on 2 cores, never delaying
  * other rooms' frames by more than one frame). On the server's own threads, without sockets:
- * 1. alone: the hi-res thread (generator_dynamic.onnx, HIRES_NICE) renders a fixture layout at
- *    256 (its parity with the frame graph's size), 512 and 1024 px; p50 and min/max of the render
- *    (rasterising on the thread included) and of the PNG encoding, next to the frame thread's
- *    256 px full frame in the same run;
+ * 1. alone: a hi-res thread (generator_dynamic.onnx) renders a fixture layout at 256 (the frame
+ *    graph's size), 512 and 1024 px; p50 and min/max of the render (rasterising on the thread
+ *    included) and of the PNG encoding, next to the frame thread's 256 px full frame in the same
+ *    run. Both at nice 0 here (SPEED_NICE): on a shared machine the server's nice values would
+ *    measure the other tenants; on an idle one a nice thread gets the cores all the same;
  * 2. contention: the frame thread renders full frames back to back (busy rooms) for a while with
  *    the hi-res thread idle, then while it renders 1024 px images in a loop; the frames' p50/p95
  *    and how many frames of delay the hi-res work added.
- * Run: npm run bench:hires [-- --reps 5 --seconds 8]
+ * Run: npm run bench:hires [-- --reps 5 --seconds 24 --rounds 4]
  */
 import path from 'node:path';
 import fs from 'node:fs';
@@ -21,7 +22,7 @@ import { log } from '../../server/log';
 import { planImport } from '../../lib/labelMapImport';
 import { rasterize } from '../../lib/raster';
 import type { Stroke } from '../../lib/strokes';
-import { percentile } from './procStats';
+import { percentile, rssMiB } from './procStats';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const arg = (name: string, fallback: number) => {
@@ -29,8 +30,10 @@ const arg = (name: string, fallback: number) => {
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
 };
 const REPS = arg('reps', 5);
-const SECONDS = arg('seconds', 8);
+const SECONDS = arg('seconds', 24);
+const ROUNDS = arg('rounds', 4);
 const threads = Number(process.env.RENDER_THREADS ?? Math.max(1, os.availableParallelism()));
+const hiresThreads = Number(process.env.HIRES_THREADS ?? threads);
 const fmt = (values: number[]) =>
   `p50 ${percentile(values, 50).toFixed(0)} ms (min ${Math.min(...values).toFixed(0)}, max ${Math.max(...values).toFixed(0)}, n ${values.length})`;
 
@@ -49,14 +52,13 @@ async function main() {
   const z = Float32Array.from(model.presets[0]?.z ?? new Array<number>(model.zDim).fill(0));
   const nice = Number(process.env.RENDER_NICE ?? 10);
   const hiresNice = Number(process.env.HIRES_NICE ?? 19);
-  const frames = await RenderThread.open(model, { providers: ['cpu'], threads, nice });
-  const hires = await RenderThread.open(
-    model,
-    { providers: ['cpu'], threads, nice: hiresNice },
-    { path: path.join(model.dir, manifest.graph), multipleOf: manifest.multipleOf },
-  );
+  const speedNice = Number(process.env.SPEED_NICE ?? 0);
+  const graph = { path: path.join(model.dir, manifest.graph), multipleOf: manifest.multipleOf };
+  const open = (n: number, hi: boolean) =>
+    RenderThread.open(model, { providers: ['cpu'], threads: hi ? hiresThreads : threads, nice: n }, hi ? graph : null);
+  const [fastFrames, fastHires] = [await open(speedNice, false), await open(speedNice, true)];
   console.log(
-    `hi-res bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${threads} intra-op threads, frame thread nice ${nice}, hi-res nice ${hiresNice}; layout lake_mountains (${strokes.length} strokes)`,
+    `hi-res bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${threads} intra-op threads (hi-res ${hiresThreads}), load average ${os.loadavg()[0].toFixed(1)}; layout lake_mountains (${strokes.length} strokes); alone at nice ${speedNice}, contention at frame nice ${nice} / hi-res nice ${hiresNice}`,
   );
 
   const [w, h] = model.size;
@@ -64,7 +66,7 @@ async function main() {
   const frameMs: number[] = [];
   for (let i = 0; i < REPS + 1; i++) {
     const started = performance.now();
-    await frames.run(labels256, z, 'full');
+    await fastFrames.run(labels256, z, 'full');
     if (i > 0) frameMs.push(performance.now() - started);
   }
   console.log(`256 px full frame (frame thread): ${fmt(frameMs)}`);
@@ -74,7 +76,7 @@ async function main() {
     let png = 0;
     for (let i = 0; i < REPS + 1; i++) {
       const started = performance.now();
-      const rgb = await hires.render(strokes, z, size, size);
+      const rgb = await fastHires.render(strokes, z, size, size);
       const rendered = performance.now();
       const bytes = await encodeFrame(rgb, size, size, 'png');
       if (i === 0) continue; // the first run at a size allocates its buffers
@@ -83,40 +85,50 @@ async function main() {
       png = bytes.byteLength;
     }
     const target = size === 512 ? ' (target <= 400)' : size === 1024 ? ' (target <= 2000)' : '';
-    console.log(`${size} px hi-res: render ${fmt(render)}${target}; PNG ${fmt(encode)}, ${(png / 1024).toFixed(0)} KiB`);
+    const ratio = (percentile(render, 50) / percentile(frameMs, 50)).toFixed(1);
+    console.log(
+      `${size} px hi-res: render ${fmt(render)}${target}, ${ratio}x the frame; PNG ${fmt(encode)}, ${(png / 1024).toFixed(0)} KiB`,
+    );
   }
-
-  // Busy rooms: frames back to back on the frame thread, first alone, then beside 1024 px renders.
-  const busy = async (withHires: boolean) => {
-    const times: number[] = [];
-    let stop = false;
-    let hiresDone = 0;
-    const background = withHires
-      ? (async () => {
-          while (!stop) {
-            await hires.render(strokes, z, 1024, 1024);
-            hiresDone++;
-          }
-        })()
-      : Promise.resolve();
-    const until = performance.now() + SECONDS * 1000;
-    while (performance.now() < until) {
-      const started = performance.now();
-      await frames.run(labels256, z, 'full');
-      times.push(performance.now() - started);
-    }
-    stop = true;
-    await background;
-    return { times, hiresDone };
-  };
-  const alone = await busy(false);
-  const beside = await busy(true);
-  const p50 = percentile(alone.times, 50);
-  console.log(`busy rooms, frames alone: ${fmt(alone.times)}, p95 ${percentile(alone.times, 95).toFixed(0)} ms`);
   console.log(
-    `busy rooms, frames beside 1024 px renders: ${fmt(beside.times)}, p95 ${percentile(beside.times, 95).toFixed(0)} ms; ` +
-      `${beside.hiresDone} hi-res images meanwhile; delay per frame p50 ${(percentile(beside.times, 50) - p50).toFixed(0)} ms = ` +
-      `${((percentile(beside.times, 50) - p50) / p50).toFixed(2)} frames, p95 ${((percentile(beside.times, 95) - p50) / p50).toFixed(2)} frames`,
+    `process RSS after the 1024 px renders: ${rssMiB(process.pid).toFixed(0)} MiB (onnxruntime keeps its arena for the next one)`,
+  );
+  await fastFrames.close();
+  await fastHires.close();
+  const [frames, hires] = [await open(nice, false), await open(hiresNice, true)];
+
+  // Busy rooms: frames back to back on the frame thread, in alternating windows alone and beside
+  // 1024 px renders (alternating, so the machine's other load falls on both alike).
+  const alone: number[] = [];
+  const beside: number[] = [];
+  let hiresDone = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const withHires of [false, true]) {
+      let stop = false;
+      const background = withHires
+        ? (async () => {
+            while (!stop) {
+              await hires.render(strokes, z, 1024, 1024);
+              hiresDone++;
+            }
+          })()
+        : Promise.resolve();
+      const until = performance.now() + (SECONDS * 1000) / ROUNDS;
+      while (performance.now() < until) {
+        const started = performance.now();
+        await frames.run(labels256, z, 'full');
+        (withHires ? beside : alone).push(performance.now() - started);
+      }
+      stop = true;
+      await background; // the next window starts with the hi-res thread idle
+    }
+  }
+  const p50 = percentile(alone, 50);
+  const frames_ = (ms: number) => ((ms - p50) / p50).toFixed(2);
+  console.log(`busy rooms, frames alone: ${fmt(alone)}, p95 ${percentile(alone, 95).toFixed(0)} ms`);
+  console.log(
+    `busy rooms, frames beside 1024 px renders: ${fmt(beside)}, p95 ${percentile(beside, 95).toFixed(0)} ms; ${hiresDone} hi-res images meanwhile; ` +
+      `added per frame: p50 ${(percentile(beside, 50) - p50).toFixed(0)} ms = ${frames_(percentile(beside, 50))} frames, p95 ${frames_(percentile(beside, 95))} frames`,
   );
   await frames.close();
   await hires.close();

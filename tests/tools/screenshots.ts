@@ -1,6 +1,6 @@
 /**
  * Screenshots of the product as a user sees it, from a real server and headless Chromium: the
- * room (desktop, both views, zoomed in, the large picture, tablet and phone), the landing page and the gallery. Needs a
+ * room (desktop, both views, zoomed in, a follower with their own take, the large picture, tablet and phone), the landing page and the gallery. Needs a
  * production build (`npx next build`). README images come from here (docs/images).
  *   npm run screenshots -- [output dir, default a new temporary dir]
  */
@@ -61,6 +61,16 @@ try {
   for (let i = 0; i < 6; i++) await page.mouse.wheel(0, -200);
   await page.waitForTimeout(500);
   await page.screenshot({ path: `${out}/room-zoomed.png` });
+  // a second person follows the first one's zoomed view and looks at their own take
+  const follower = await openRoom(browser, `${server.url}/r/${room}`);
+  await follower.getByTestId('follow').click();
+  await follower.getByTestId('follow-banner').waitFor();
+  await follower.getByRole('tab', { name: 'Full' }).click();
+  await follower.getByTestId('another-take').click();
+  await follower.getByTestId('take-image').waitFor({ timeout: 30_000 });
+  await follower.waitForTimeout(800);
+  await follower.screenshot({ path: `${out}/room-follow-take.png` });
+  await follower.context().close();
   await page.getByTestId('zoom-fit').click();
   await page.mouse.move(0, 0);
   await page.setViewportSize({ width: 800, height: 1000 });
