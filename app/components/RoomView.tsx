@@ -109,7 +109,8 @@ export function RoomView({ roomId }: { roomId: string }) {
       readAccess(roomId).then(
         (r) => {
           setAccess(r.access);
-          setNotice(reason);
+          // The one who claimed the room is closed too (to reconnect as its owner): no news to them.
+          setNotice(r.access.role === 'owner' ? null : reason);
           setOpening((n) => n + 1);
         },
         (e: Error) => setLoadError(`${reason}. ${e.message}`),

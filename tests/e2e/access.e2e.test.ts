@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { browserSuite } from '../helpers/browserSuite';
 import { openRoom } from '../helpers/roomPage';
+import { createRoom } from '../helpers/server';
 
 /** Opens the start page in a fresh context (a new person), makes a room with that cookie and opens it. */
 async function ownRoom(browser: Browser, url: string): Promise<{ page: Page; roomId: string }> {
@@ -69,6 +70,25 @@ describe('the owner controls the room from the page', () => {
     await bobRow.getByRole('button', { name: 'Remove' }).click();
     await bob.getByText('Room unavailable').waitFor({ timeout: 10_000 });
     expect(await bob.locator('main').textContent()).toContain('removed you');
+  });
+
+  it('a room without an owner: anyone edits, and whoever claims it owns it with its links', async (ctx) => {
+    const ready = suite.ready();
+    if (!ready) return ctx.skip();
+    const { browser, server } = ready;
+    const roomId = await createRoom(server.url, false);
+    const first = await openRoom(browser, `${server.url}/r/${roomId}`);
+    const second = await openRoom(browser, `${server.url}/r/${roomId}`);
+    expect(await role(first)).toMatch(/no owner yet/);
+    await first.getByTestId('claim-room').click();
+    await expect.poll(() => role(first), { timeout: 10_000 }).toBe('You own this room');
+    await first.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 10_000 });
+    expect(await first.getByTestId('edit-link-url').inputValue()).toMatch(/#key=/);
+    expect(await first.getByTestId('access-notice').count()).toBe(0);
+    // The one painting there when it was claimed keeps editing.
+    expect(await role(second)).toMatch(/no owner yet/);
+    await second.reload();
+    await expect.poll(() => role(second), { timeout: 10_000 }).toBe('You can edit');
   });
 });
 
