@@ -105,7 +105,13 @@ export class RoomHistory implements RoomExtension {
     room.strokes.observe((event) => {
       const origin = event.transaction.origin;
       if (origin === SERVER_ORIGIN || origin === HISTORY_ORIGIN) return;
-      this.beforeChange(room, state, state.users.get(origin) ?? null, event);
+      // A failure here is the history's, not the sender's: the change stands (it would otherwise
+      // surface in the room's pipeline as the client's malformed message).
+      try {
+        this.beforeChange(room, state, state.users.get(origin) ?? null, event);
+      } catch (error) {
+        this.deps.log.error({ err: error, room: room.id }, 'history: reading a change failed');
+      }
     });
   }
 
