@@ -3,11 +3,10 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 
 /** What a viewer sees above the room: that it is live and read-only, and how to get edit rights. */
-export function ReadOnlyBanner({ open }: { open: boolean }) {
+export function ReadOnlyBanner() {
   return (
     <div className="banner read-only" role="status" data-testid="read-only-banner">
-      <strong>View only.</strong> You see the painting live but cannot change it.{' '}
-      {open ? 'Reload to edit.' : 'Ask the owner for the edit link to paint.'}
+      <strong>View only.</strong> You see the painting live but cannot change it. Ask the owner for the edit link to paint.
     </div>
   );
 }

@@ -296,7 +296,7 @@ function Room({ info, me, access, notice, onAccess, onAccessClosed }: RoomProps)
           </button>
         </div>
       )}
-      {!editable && <ReadOnlyBanner open={access.open} />}
+      {!editable && <ReadOnlyBanner />}
       <div className="room-body">
         <aside className="side left">
           {/* A viewer's tools are there to see, disabled: the server refuses their changes. */}
