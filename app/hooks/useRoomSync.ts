@@ -35,7 +35,13 @@ export function useRoomSync(roomId: string) {
     const doc = new Y.Doc();
     const strokes = doc.getArray<Stroke>(STROKES_KEY);
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${YJS_PATH}`;
-    const provider = new WebsocketProvider(url, roomId, doc, { connect: false, maxBackoffTime: 4000 });
+    const provider = new WebsocketProvider(url, roomId, doc, {
+      connect: false,
+      maxBackoffTime: 4000,
+      // y-websocket gives up on every 44xx; only these would repeat. The rest (missingState after
+      // a restart, a relayed stroke refused while its author reconnects, rate limits) resync on the next try.
+      shouldReconnect: (event) => !STOP_RETRYING.has(event.code) && event.code !== CLOSE_CODES.invalidMessage,
+    });
     // Each stroke is its own undo step; only this user's strokes are undone.
     const undo = new Y.UndoManager(strokes, { trackedOrigins: new Set([LOCAL_ORIGIN]), captureTimeout: 0 });
     return { doc, strokes, provider, undo };

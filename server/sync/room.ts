@@ -32,6 +32,8 @@ const MESSAGE_QUERY_AWARENESS = 3;
 const MAX_PRESENCE_STATE_BYTES = 16 * 1024;
 /** A page has one Yjs client id; a few more allow for reconnects with a fresh document. */
 const MAX_CLIENT_IDS_PER_SESSION = 8;
+/** Updates missing state a session may send before its sync step 2 (dropped; the step 2 carries them). */
+const MAX_UNANSWERED_UPDATES = 16;
 const RATE_PER_SECOND = 120;
 const RATE_BURST = 240;
 
@@ -69,6 +71,10 @@ interface SyncState extends SyncSession {
   clientIds: Set<number>;
   /** Yjs client ids whose strokes this connection sent as its own user. */
   writes: Set<number>;
+  /** Whether the client has answered the server's sync step 1 (its sync step 2). */
+  answered: boolean;
+  /** Updates dropped for missing state before that answer. */
+  unanswered: number;
 }
 
 /** What the room reports to its owner (the registry, which runs the extensions' hooks). */
@@ -188,6 +194,8 @@ export class Room {
       bucket: new TokenBucket(RATE_PER_SECOND, RATE_BURST),
       clientIds: new Set(),
       writes: new Set(),
+      answered: false,
+      unanswered: 0,
     };
     this.syncs.set(socket, session);
     send(
@@ -266,7 +274,14 @@ export class Room {
     }
     const update = decoding.readVarUint8Array(decoder);
     const check = checkUpdate(update, this.doc, this.model.labelNames);
-    if (!check.ok) return this.refuse(session, check.code ?? CLOSE_CODES.invalidMessage, check.error);
+    if (!check.ok) {
+      // y-websocket sends edits made before it has answered the server's sync step 1 (a stroke
+      // painted as the socket reopens after a restart); they may continue strokes the room lost,
+      // and that answer carries them with everything they depend on: drop them, a few at most.
+      if (check.code === CLOSE_CODES.missingState && !session.answered && session.unanswered++ < MAX_UNANSWERED_UPDATES) return;
+      return this.refuse(session, check.code ?? CLOSE_CODES.invalidMessage, check.error);
+    }
+    if (syncType === syncProtocol.messageYjsSyncStep2) session.answered = true;
     // Authorise: viewers change nothing, and a stroke's author is the session's user.
     if (!canEdit(session.role)) {
       if (changesDocument(update, this.doc))

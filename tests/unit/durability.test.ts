@@ -139,6 +139,32 @@ describe('acknowledged durability', () => {
   });
 });
 
+describe('reconnecting after a restart', () => {
+  it('drops edits sent before the sync step 2 that carries what they depend on; refuses them after it', async () => {
+    const registry = new RoomRegistry(async () => model, 1000, log);
+    const socket = new FakeSocket();
+    const { room, session } = (await registry.connect('room-r', socket, editor('user-a')))!;
+    // The page painted two strokes; the restarted room lost both. Its next stroke goes out as the
+    // socket opens, before it has answered the server's sync step 1.
+    const page = new Y.Doc();
+    page.getArray<Stroke>(STROKES_KEY).push([stroke('user-a'), stroke('user-a')]);
+    room.receive(session, paint(page, stroke('user-a')));
+    expect(socket.closed).toBeNull();
+    expect(room.strokes.length).toBe(0);
+    room.receive(
+      session,
+      message(0, (e) => syncProtocol.writeSyncStep2(e, page, Y.encodeStateVector(room.doc))),
+    );
+    expect(room.strokes.length).toBe(3);
+    // Answered: a gap now is no race, and is refused.
+    const other = new Y.Doc();
+    other.getArray<Stroke>(STROKES_KEY).push([stroke('user-a')]);
+    room.receive(session, paint(other, stroke('user-a')));
+    expect(socket.closed?.code).toBe(CLOSE_CODES.missingState);
+    await registry.close();
+  });
+});
+
 describe('presence size', () => {
   function presence(clientId: number, name: string): Uint8Array {
     const doc = new Y.Doc();
