@@ -30,6 +30,7 @@ import { RoomStyles } from './styles/roomStyles';
 import { RenderService } from './render/renderService';
 import { renderQueue } from './render/queue/setup';
 import { readinessRoutes } from './http/readiness';
+import { useRedisAdapter } from './cluster/socketAdapter';
 import { HiresRenderer } from './render/hires';
 import { hiresRoutes } from './render/hiresRoutes';
 import { Identity } from './identity/identity';
@@ -110,6 +111,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     limits: ipLimits,
   });
   const realtime = createRealtime(server, { access, registry, identity, log });
+  // With Redis, a room's socket.io events reach its sockets on every sync instance.
+  const adapter = config.REDIS_URL ? await useRedisAdapter(realtime.io, config.REDIS_URL, log) : null;
   limitSocketsPerAddress(realtime.io, ipLimits);
   const styles = new RoomStyles(db, registry);
   // With Redis, frames come from render workers through the queue; without, from this process.
@@ -223,6 +226,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await understanding.close();
         sync.close();
         await realtime.io.close();
+        await adapter?.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await nextApp?.close();
