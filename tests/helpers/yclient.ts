@@ -3,6 +3,7 @@ import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
 import type { Stroke } from '../../lib/strokes';
 import { STROKES_KEY, YJS_PATH } from '../../lib/protocol';
+import { MESSAGE_STORED } from '../../lib/stored';
 
 export interface YClient {
   doc: Y.Doc;
@@ -28,6 +29,8 @@ export function connect(wsUrl: string, roomId: string, options: { reconnect?: bo
     WebSocketPolyfill: (options.cookie ? withCookie(options.cookie) : WebSocket) as unknown as typeof globalThis.WebSocket,
     disableBc: true,
   });
+  // Acknowledgements of stored updates (lib/stored.ts): tests that follow them set their own handler.
+  provider.messageHandlers[MESSAGE_STORED] = () => undefined;
   const closes: YClient['closes'] = [];
   provider.on('connection-close', (event: CloseEvent | null) => {
     if (event) closes.push({ code: event.code, reason: event.reason });

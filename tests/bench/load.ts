@@ -1,0 +1,186 @@
+/**
+ * `npm run bench:load`: LOAD_ROOMS (20) rooms x LOAD_PAINTERS (10) painters x LOAD_RATE (10)
+ * strokes/s each for LOAD_SECONDS (60) s against one server, the painters spread over LOAD_PROCS
+ * (5) processes (whole rooms per process). Prints throughput, stroke latency (commit at one
+ * painter -> seen by LOAD_OBSERVERS (2) other painters of its room; stroke ids carry their send
+ * time on the shared wall clock) p50/p99/max overall and per 5 s, errors (refusals and closes),
+ * the server's RSS and CPU over time, and its RSS after every room has unloaded.
+ * LOAD_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createRoom, startServer } from '../helpers/server';
+import { connect, synced, type YClient } from '../helpers/yclient';
+import type { Stroke } from '../../lib/strokes';
+import { cpuSeconds, percentile, rssMiB } from './procStats';
+
+const ROOMS = Number(process.env.LOAD_ROOMS ?? 20);
+const PAINTERS = Number(process.env.LOAD_PAINTERS ?? 10);
+const RATE = Number(process.env.LOAD_RATE ?? 10);
+const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
+const PROCS = Number(process.env.LOAD_PROCS ?? 5);
+const OBSERVERS = Number(process.env.LOAD_OBSERVERS ?? 2);
+const WINDOW_S = 5;
+/** Rooms unload this long after their last painter left (ROOM_IDLE_MS). */
+const IDLE_MS = 3000;
+
+interface WorkerConfig {
+  wsUrl: string;
+  rooms: string[];
+  tag: string;
+}
+interface WorkerReport {
+  sent: number;
+  /** [seconds since the start of painting, latency ms] */
+  samples: Array<[number, number]>;
+  errors: string[];
+}
+type FromWorker = { ready: true } | { report: WorkerReport };
+
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main() {
+  const server = await startServer({
+    env: {
+      IP_MAX_SOCKETS: '100000',
+      ROOM_IDLE_MS: String(IDLE_MS),
+      ...(process.env.LOAD_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.LOAD_PROFILE}` } : {}),
+    },
+  });
+  const pid = server.process.pid!;
+  const rooms: string[] = [];
+  for (let i = 0; i < ROOMS; i++) rooms.push(await createRoom(server.url));
+  await sleep(1000);
+  const rssBefore = rssMiB(pid);
+
+  const groups = Array.from({ length: PROCS }, (_, p) => rooms.filter((_, i) => i % PROCS === p)).filter((g) => g.length > 0);
+  const workers = groups.map((group, p) => {
+    const child = fork(fileURLToPath(import.meta.url), ['worker', JSON.stringify({ wsUrl: server.wsUrl, rooms: group, tag: `p${p}` })], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const messages: FromWorker[] = [];
+    let wake: (() => void) | null = null;
+    child.on('message', (m: FromWorker) => {
+      messages.push(m);
+      wake?.();
+    });
+    const next = async <K extends 'ready' | 'report'>(key: K) => {
+      for (;;) {
+        const found = messages.find((m) => key in m);
+        if (found) return found as Extract<FromWorker, Record<K, unknown>>;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    };
+    return { child, next };
+  });
+  process.once('exit', () => workers.forEach((w) => w.child.kill('SIGKILL')));
+  await Promise.all(workers.map((w) => w.next('ready')));
+  const start = now();
+  for (const w of workers) w.child.send({ go: start });
+
+  const timeline: Array<{ t: number; rss: number; cpu: number }> = [];
+  let cpu0 = cpuSeconds(pid);
+  let t0 = performance.now();
+  while ((now() - start) / 1000 < SECONDS) {
+    await sleep(WINDOW_S * 1000);
+    const cpu = cpuSeconds(pid);
+    timeline.push({ t: Math.round((now() - start) / 1000), rss: rssMiB(pid), cpu: (cpu - cpu0) / ((performance.now() - t0) / 1000) });
+    cpu0 = cpu;
+    t0 = performance.now();
+  }
+  const reports = (await Promise.all(workers.map((w) => w.next('report')))).map((m) => m.report);
+  const rssPeak = Math.max(...timeline.map((p) => p.rss));
+
+  // Everyone has left: rooms unload after IDLE_MS (stored, compacted, dropped).
+  const after: Array<[number, number]> = [];
+  for (const s of [5, 15, 30]) {
+    await sleep((s - (after.at(-1)?.[0] ?? 0)) * 1000);
+    after.push([s, rssMiB(pid)]);
+  }
+  await server.stop('SIGTERM');
+
+  const samples = reports.flatMap((r) => r.samples);
+  const latencies = samples.map(([, l]) => l);
+  const sent = reports.reduce((a, r) => a + r.sent, 0);
+  const errors = reports.flatMap((r) => r.errors);
+  console.log(
+    `bench:load: ${ROOMS} rooms x ${PAINTERS} painters x ${RATE} strokes/s x ${SECONDS} s, painters in ${workers.length} processes`,
+  );
+  console.log(`strokes sent           ${sent} (${(sent / SECONDS).toFixed(0)}/s)`);
+  console.log(`latency samples        ${latencies.length} (${OBSERVERS} observers per room)`);
+  console.log(
+    `latency p50/p99/max ms ${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} / ${Math.max(...latencies).toFixed(1)}`,
+  );
+  console.log(`errors                 ${errors.length}${errors.length ? ` (${[...new Set(errors)].slice(0, 5).join('; ')})` : ''}`);
+  console.log(`RSS MiB before         ${rssBefore.toFixed(0)}`);
+  console.log(`RSS MiB peak           ${rssPeak.toFixed(0)}`);
+  console.log(`RSS MiB after unload   ${after.map(([s, r]) => `+${s}s ${r.toFixed(0)}`).join(', ')}`);
+  console.log('');
+  console.log('| t (s) | p50 ms | p99 ms | max ms | server CPU (of one core) | server RSS MiB |');
+  console.log('|---:|---:|---:|---:|---:|---:|');
+  for (const point of timeline) {
+    const window = samples.filter(([t]) => t > point.t - WINDOW_S && t <= point.t).map(([, l]) => l);
+    console.log(
+      `| ${point.t} | ${percentile(window, 50).toFixed(1)} | ${percentile(window, 99).toFixed(1)} | ${window.length ? Math.max(...window).toFixed(1) : '-'} | ${(point.cpu * 100).toFixed(0)}% | ${point.rss.toFixed(0)} |`,
+    );
+  }
+  process.exit(0);
+}
+
+async function worker({ wsUrl, rooms, tag }: WorkerConfig) {
+  // every y-websocket provider adds a process exit listener: many painters per process is intended
+  process.setMaxListeners(0);
+  const painters: YClient[][] = rooms.map((room) => Array.from({ length: PAINTERS }, () => connect(wsUrl, room)));
+  const all = painters.flat();
+  await Promise.all(all.map(synced));
+  const errors: string[] = [];
+  // Any close while painting is an error (the server refused or dropped a painter).
+  all.forEach((c) =>
+    c.provider.on('connection-close', (e: CloseEvent | null) => painting && errors.push(e ? `close ${e.code} ${e.reason}` : 'close')),
+  );
+  const samples: WorkerReport['samples'] = [];
+  let start = 0;
+  let painting = false;
+  for (const room of painters) {
+    for (const observer of room.slice(0, OBSERVERS)) {
+      observer.strokes.observe((event) => {
+        if (event.transaction.local || !painting) return;
+        const t = now();
+        for (const item of event.changes.added) {
+          for (const s of item.content.getContent() as Stroke[]) {
+            const sentAt = /t(\d+)$/.exec(s.id);
+            if (sentAt) samples.push([(t - start) / 1000, t - Number(sentAt[1]) / 1000]);
+          }
+        }
+      });
+    }
+  }
+  process.send!({ ready: true } satisfies FromWorker);
+  start = await new Promise<number>((resolve) => process.once('message', (m: { go: number }) => resolve(m.go)));
+  painting = true;
+  let seq = 0;
+  let sent = 0;
+  const intervalMs = 1000 / RATE;
+  const timers: NodeJS.Timeout[] = [];
+  all.forEach((client, i) => {
+    const paint = () => {
+      const y = 20 + ((seq * 37) % 980);
+      const id = `${tag}c${i}n${seq++}t${Math.round(now() * 1000)}`;
+      sent++;
+      client.strokes.push([{ id, tool: 'brush', label: 'grass', size: 24, points: [100, y, 300, y + 20, 500, y] }]);
+    };
+    // Spread over the interval, so the painters do not all commit at once.
+    timers.push(setTimeout(() => timers.push(setInterval(paint, intervalMs)), (i * intervalMs) / all.length));
+  });
+  await sleep(Math.max(0, start + SECONDS * 1000 - now()));
+  timers.forEach(clearTimeout);
+  await sleep(1000); // strokes in flight arrive
+  painting = false;
+  all.forEach((c) => c.destroy());
+  process.send!({ report: { sent, samples, errors } } satisfies FromWorker, () => process.exit(0));
+}
+
+if (process.argv[2] === 'worker') await worker(JSON.parse(process.argv[3]) as WorkerConfig);
+else await main();
