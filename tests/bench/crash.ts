@@ -8,7 +8,7 @@
  * sent them again after the restart.
  *
  * Options (environment): CRASH_KILLS (50), CRASH_ROOMS (4), CRASH_AUTHORS per room (3),
- * CRASH_INTERVAL_MS between one author's strokes (100), CRASH_MAX_DELAY_MS (1000): a kill comes
+ * CRASH_INTERVAL_MS between one author's strokes (250: 50 kills keep rooms under their 20 000 strokes), CRASH_MAX_DELAY_MS (1000): a kill comes
  * a random 0..max ms after every author is back.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -27,7 +27,7 @@ import { percentile } from './procStats';
 const KILLS = Number(process.env.CRASH_KILLS ?? 50);
 const ROOMS = Number(process.env.CRASH_ROOMS ?? 4);
 const AUTHORS = Number(process.env.CRASH_AUTHORS ?? 3);
-const INTERVAL_MS = Number(process.env.CRASH_INTERVAL_MS ?? 100);
+const INTERVAL_MS = Number(process.env.CRASH_INTERVAL_MS ?? 250);
 const MAX_DELAY_MS = Number(process.env.CRASH_MAX_DELAY_MS ?? 1000);
 
 type ToWorker = 'paint' | 'connected' | 'report' | 'finish';

@@ -5,7 +5,8 @@
  * painter -> seen by LOAD_OBSERVERS (2) other painters of its room; stroke ids carry their send
  * time on the shared wall clock) p50/p99/max overall and per 5 s, errors (refusals and closes),
  * the server's RSS and CPU over time, and its RSS after every room has unloaded.
- * LOAD_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits.
+ * LOAD_PROFILE=<dir>: the server writes a CPU profile and its GC pauses and event-loop stalls there
+ * (tests/bench/cpuProfile.mjs).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +46,12 @@ async function main() {
     env: {
       IP_MAX_SOCKETS: '100000',
       ROOM_IDLE_MS: String(IDLE_MS),
-      ...(process.env.LOAD_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.LOAD_PROFILE}` } : {}),
+      ...(process.env.LOAD_PROFILE
+        ? {
+            NODE_OPTIONS: `--import=${fileURLToPath(new URL('./cpuProfile.mjs', import.meta.url))}`,
+            CPU_PROFILE_DIR: process.env.LOAD_PROFILE,
+          }
+        : {}),
     },
   });
   const pid = server.process.pid!;
