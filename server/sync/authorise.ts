@@ -28,20 +28,24 @@ export interface ClientAuthors {
  * Yjs client id must be one the room knows as that author's, and not one a live session of its
  * author is writing (that page sends its own strokes). Without the relay, after a crash every
  * page's sync step 2 carries the others' lost strokes and each page was refused in turn.
- * Returns why, or null when all is well; `own` collects the client ids the session writes as itself.
+ * Returns why, or null when all is well; `seen` collects the author of each client id's new strokes.
  */
-export function forgedAuthor(update: Uint8Array, doc: Y.Doc, user: string | null, known: ClientAuthors, own?: Set<number>): string | null {
+export function forgedAuthor(
+  update: Uint8Array,
+  doc: Y.Doc,
+  user: string | null,
+  known: ClientAuthors,
+  seen?: Map<number, string>,
+): string | null {
   for (const item of newItems(Y.decodeUpdate(update), doc)) {
     if (!(item.content instanceof Y.ContentAny)) continue;
     for (const value of item.content.arr) {
       const by = (value as { by?: unknown }).by;
       if (by === undefined) continue;
-      if (by === user) {
-        own?.add(item.id.client);
-        continue;
+      if (by !== user && (known.authors.get(item.id.client) !== by || known.live(item.id.client))) {
+        return user ? `stroke author "${String(by)}" is not you` : 'strokes may not name an author without an identity';
       }
-      if (known.authors.get(item.id.client) === by && !known.live(item.id.client)) continue;
-      return user ? `stroke author "${String(by)}" is not you` : 'strokes may not name an author without an identity';
+      seen?.set(item.id.client, by as string);
     }
   }
   return null;

@@ -120,13 +120,6 @@ export class Room {
   ) {
     // No local awareness state: the server is not a participant.
     this.awareness.setLocalState(null);
-    this.strokes.observe((event) => {
-      for (const item of event.changes.added) {
-        if (!(item.content instanceof Y.ContentAny)) continue;
-        const by = (item.content.getContent()[0] as { by?: unknown } | null)?.by;
-        if (typeof by === 'string') this.strokeAuthors.set(item.id.client, by);
-      }
-    });
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       const message = encodeMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
       for (const session of this.syncs.values()) {
@@ -181,6 +174,13 @@ export class Room {
   /** Applies a stored state (extensions tell it from clients' edits by SERVER_ORIGIN). */
   load(update: Uint8Array): void {
     Y.applyUpdate(this.doc, update, SERVER_ORIGIN);
+    // Who wrote each client id's strokes; accepted updates add theirs (receiveSync). Not a strokes
+    // observer: a Y.Array event's changes walk the whole array, per update.
+    for (let item = this.strokes._start; item !== null; item = item.right) {
+      if (item.deleted || !(item.content instanceof Y.ContentAny)) continue;
+      const by = (item.content.arr[0] as { by?: unknown } | null)?.by;
+      if (typeof by === 'string') this.strokeAuthors.set(item.id.client, by);
+    }
   }
 
   /** A Yjs connection joins: the sync handshake starts and it sees who is already here. */
@@ -288,10 +288,12 @@ export class Room {
         return this.refuse(session, CLOSE_CODES.readOnly, 'read-only: viewers cannot change the painting');
       return;
     }
-    const own = new Set<number>();
-    const forged = forgedAuthor(update, this.doc, session.user, this.known, own);
+    const seen = new Map<number, string>();
+    const forged = forgedAuthor(update, this.doc, session.user, this.known, seen);
     if (forged) return this.refuse(session, CLOSE_CODES.notYours, forged);
-    for (const client of own) {
+    for (const [client, by] of seen) {
+      this.strokeAuthors.set(client, by);
+      if (by !== session.user) continue;
       session.writes.add(client);
       this.writers.set(client, session);
     }

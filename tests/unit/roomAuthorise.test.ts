@@ -97,11 +97,11 @@ describe('authorise step (server/sync/authorise.ts)', () => {
     expect(forgedAuthor(lost, room, 'alice', { ...known, live: () => true })).toMatch(/"bob" is not you/);
     // A client id nobody knows as Bob's (a forger's own) is refused.
     expect(forgedAuthor(pushed(new Y.Doc(), stroke({ by: 'bob' })), room, 'alice', known)).toMatch(/"bob" is not you/);
-    // The session's own strokes are collected: the room marks those client ids live.
-    const own = new Set<number>();
+    // The authors of new strokes are collected: the room learns them, and marks its session's own client ids live.
+    const seen = new Map<number, string>();
     const alices = new Y.Doc();
-    expect(forgedAuthor(pushed(alices, stroke({ by: 'alice' })), room, 'alice', known, own)).toBeNull();
-    expect([...own]).toEqual([alices.clientID]);
+    expect(forgedAuthor(pushed(alices, stroke({ by: 'alice' })), room, 'alice', known, seen)).toBeNull();
+    expect([...seen]).toEqual([[alices.clientID, 'alice']]);
   });
 
   it("tells a no-op (a synced client's delete set) from a change", () => {
