@@ -4,8 +4,8 @@ import type { ModelEntry, ModelRegistry } from '../models/modelRegistry';
 import type { FeedContext, Realtime, RoomChannel } from '../realtime';
 import type { RoomService } from '../rooms/roomService';
 import type { RoomRegistry } from '../sync/roomRegistry';
-import type { Room, RoomSession } from '../sync/room';
-import type { RoomExtension } from '../sync/roomExtension';
+import type { Room } from '../sync/room';
+import { RoomStateKey, type RoomExtension } from '../sync/roomExtension';
 import type { Identity } from '../identity/identity';
 import type { Logger } from '../log';
 import type { RoomStyles } from './roomStyles';
@@ -29,6 +29,9 @@ export interface VotingOptions {
 }
 
 type RoundRow = NonNullable<Awaited<ReturnType<Voting['loadRound']>>>;
+
+/** How many voters a room had at the last recount (a join or leave that changes nothing sends nothing). */
+const VOTERS = new RoomStateKey<{ count: number }>('voting-voters');
 
 /**
  * Style votes, server-authoritative. Anyone in a room proposes a style (a preset or a custom
@@ -67,12 +70,23 @@ export class Voting implements RoomExtension {
     deps.feed.handle(EVENTS.voteState, async (context): Promise<VoteAck> => ({ ok: true, state: await this.state(context.room.id) }));
   }
 
-  onJoin(room: Room, session: RoomSession): void {
-    if (session.channel === 'feed') void this.onPresence(room.id);
+  onJoin(room: Room): void {
+    this.votersChanged(room);
   }
 
-  onLeave(room: Room, session: RoomSession): void {
-    if (session.channel === 'feed') void this.onPresence(room.id);
+  onLeave(room: Room): void {
+    this.votersChanged(room);
+  }
+
+  /**
+   * Recounts on either channel: a page's feed and Yjs sockets leave in either order, and counting
+   * at the feed's leave alone kept a person who left present until someone else came or went.
+   */
+  private votersChanged(room: Room): void {
+    const count = room.editors().size;
+    if (room.get(VOTERS)?.count === count) return;
+    room.set(VOTERS, { count });
+    void this.onPresence(room.id);
   }
 
   /** Re-arms the timers of rounds left open by a previous run (closing overdue ones). */
