@@ -28,16 +28,18 @@ export interface ClientAuthors {
  * Yjs client id must be one the room knows as that author's, and not one a live session of its
  * author is writing (that page sends its own strokes). Without the relay, after a crash every
  * page's sync step 2 carries the others' lost strokes and each page was refused in turn.
- * Returns why, or null when all is well; `seen` collects the author of each client id's new strokes.
+ * Returns why, or null when all is well; `seen` collects the author of each client id's new
+ * items (null: uncredited).
  */
 export function forgedAuthor(
   update: Uint8Array,
   doc: Y.Doc,
   user: string | null,
   known: ClientAuthors,
-  seen?: Map<number, string>,
+  seen?: Map<number, string | null>,
 ): string | null {
   for (const item of newItems(Y.decodeUpdate(update), doc)) {
+    if (!seen?.has(item.id.client)) seen?.set(item.id.client, null);
     if (!(item.content instanceof Y.ContentAny)) continue;
     for (const value of item.content.arr) {
       const by = (value as { by?: unknown }).by;

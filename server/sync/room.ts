@@ -69,7 +69,7 @@ interface SyncState extends SyncSession {
   bucket: TokenBucket;
   /** Awareness client ids this connection announced, removed when it leaves. */
   clientIds: Set<number>;
-  /** Yjs client ids whose strokes this connection sent as its own user. */
+  /** Yjs client ids whose items this connection sent as its own user (or uncredited). */
   writes: Set<number>;
   /** Whether the client has answered the server's sync step 1 (its sync step 2). */
   answered: boolean;
@@ -288,10 +288,14 @@ export class Room {
         return this.refuse(session, CLOSE_CODES.readOnly, 'read-only: viewers cannot change the painting');
       return;
     }
-    const seen = new Map<number, string>();
+    const seen = new Map<number, string | null>();
     const forged = forgedAuthor(update, this.doc, session.user, this.known, seen);
     if (forged) return this.refuse(session, CLOSE_CODES.notYours, forged);
     for (const [client, by] of seen) {
+      if (by === null) {
+        session.writes.add(client);
+        continue;
+      }
       this.strokeAuthors.set(client, by);
       if (by !== session.user) continue;
       session.writes.add(client);
@@ -333,12 +337,18 @@ export class Room {
 
   /**
    * Tells sync sessions what the store holds (lib/stored.ts): every item of each client below its
-   * clock. One session (a join) or all of them (after a commit).
+   * clock. A join is told all of it; after a commit each session is told only the clocks of the
+   * client ids it wrote (a page counts its own strokes), and a session that wrote none nothing:
+   * telling every session every commit doubled the messages a busy server sent.
    */
   acknowledge(stored: ReadonlyMap<number, number>, to?: SyncSession): void {
-    const message = encodeMessage(MESSAGE_STORED, (e) => encoding.writeVarUint8Array(e, Y.encodeStateVector(new Map(stored))));
-    if (to) send(to.socket, message);
-    else for (const session of this.syncs.values()) send(session.socket, message);
+    const message = (clocks: Map<number, number>) =>
+      encodeMessage(MESSAGE_STORED, (e) => encoding.writeVarUint8Array(e, Y.encodeStateVector(clocks)));
+    if (to) return send(to.socket, message(new Map(stored)));
+    for (const session of this.syncs.values()) {
+      const own = new Map([...stored].filter(([client]) => session.writes.has(client)));
+      if (own.size > 0) send(session.socket, message(own));
+    }
   }
 
   /**
