@@ -6,53 +6,21 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import pino from 'pino';
 import { CLOSE_CODES, STROKES_KEY } from '../../lib/protocol';
-import { labelIds, parseLabelSet } from '../../lib/labels';
 import type { Stroke } from '../../lib/strokes';
 import { EVENTS } from '../../lib/events';
-import type { ModelEntry } from '../../server/models/modelRegistry';
 import type { Db } from '../../server/db';
 import { Room, type Grant, type RoomEvents, type RoomSession } from '../../server/sync/room';
 import { RoomRegistry } from '../../server/sync/roomRegistry';
 import { RoomStateKey, type RoomExtension } from '../../server/sync/roomExtension';
-import { SOCKET_OPEN, type FeedSocket, type RoomSocket } from '../../server/sync/roomSocket';
+import type { FeedSocket } from '../../server/sync/roomSocket';
 import { MemoryUpdateStore } from '../../server/sync/memoryUpdateStore';
 import { persistence } from '../../server/sync/persistence';
 import { RoomStyles } from '../../server/styles/roomStyles';
 import { RenderService } from '../../server/render/renderService';
 import type { ModelRegistry } from '../../server/models/modelRegistry';
+import { FakeSocket, testModel as model } from '../helpers/roomFakes';
 
 const log = pino({ level: 'silent' });
-const labels = parseLabelSet({
-  id: 'test',
-  background: 'sky',
-  labels: [
-    { id: 0, name: 'sky', color: [0, 0, 255] },
-    { id: 1, name: 'sea', color: [0, 0, 128] },
-  ],
-});
-const model = {
-  id: 'test',
-  size: [16, 16],
-  zDim: 4,
-  labels,
-  labelNames: new Set(labelIds(labels).keys()),
-  presets: [],
-} as unknown as ModelEntry;
-
-/** A connection as the room sees it, recording what it was sent and how it was closed. */
-class FakeSocket implements RoomSocket {
-  readyState = SOCKET_OPEN;
-  readonly sent: Uint8Array[] = [];
-  closed: { code?: number; reason?: string } | null = null;
-  send(message: Uint8Array): void {
-    this.sent.push(message);
-  }
-  close(code?: number, reason?: string): void {
-    this.closed = { code, reason };
-    this.readyState = 3;
-  }
-}
-
 /** A client document fed with everything its socket received (sync messages only). */
 function clientDocOf(socket: FakeSocket): Y.Doc {
   const doc = new Y.Doc();

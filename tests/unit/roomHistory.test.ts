@@ -4,40 +4,13 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import pino from 'pino';
 import { STROKES_KEY } from '../../lib/protocol';
-import { labelIds, parseLabelSet } from '../../lib/labels';
 import type { Stroke } from '../../lib/strokes';
-import type { ModelEntry } from '../../server/models/modelRegistry';
 import type { Db } from '../../server/db';
 import type { Identity } from '../../server/identity/identity';
 import { RoomRegistry } from '../../server/sync/roomRegistry';
-import { SOCKET_OPEN, type RoomSocket } from '../../server/sync/roomSocket';
 import type { Room, SyncSession } from '../../server/sync/room';
 import { RoomHistory, type HistoryOptions } from '../../server/rooms/history';
-
-const labels = parseLabelSet({
-  id: 'test',
-  background: 'sky',
-  labels: [
-    { id: 0, name: 'sky', color: [0, 0, 255] },
-    { id: 1, name: 'sea', color: [0, 0, 128] },
-  ],
-});
-const model = {
-  id: 'test',
-  size: [16, 16],
-  zDim: 4,
-  labels,
-  labelNames: new Set(labelIds(labels).keys()),
-  presets: [],
-} as unknown as ModelEntry;
-
-class FakeSocket implements RoomSocket {
-  readyState = SOCKET_OPEN;
-  send(): void {}
-  close(): void {
-    this.readyState = 3;
-  }
-}
+import { FakeSocket, testModel as model } from '../helpers/roomFakes';
 
 interface VersionRow {
   id: number;
