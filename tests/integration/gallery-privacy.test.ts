@@ -1,33 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server';
 import { connect, stroke, synced, waitFor, type YClient } from '../helpers/yclient';
+import { people, type Person } from '../helpers/people';
 import type { RoomAccessInfo } from '../../lib/access';
 import type { SceneDetail, SceneList, SceneSummary } from '../../lib/social';
-
-interface Person {
-  cookie: string;
-  id: string;
-}
 
 describe('gallery privacy (real server)', () => {
   let server: TestServer;
   const clients: YClient[] = [];
 
-  const person = async (): Promise<Person> => {
-    const res = await fetch(`${server.url}/api/me`);
-    return { cookie: res.headers.get('set-cookie')!.split(';')[0], id: ((await res.json()) as { id: string }).id };
-  };
-  const call = (who: Person | null, method: string, path: string, body?: unknown) =>
-    fetch(`${server.url}${path}`, {
-      method,
-      headers: { ...(who ? { cookie: who.cookie } : {}), 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  const api = async <T>(who: Person | null, method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await call(who, method, path, body);
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
+  const { person, call, api } = people(() => server.url);
   /** A room `owner` made and painted in (private when asked), with its access as the owner sees it. */
   const paintedRoom = async (owner: Person, options: { private: boolean }) => {
     const { id } = await api<{ id: string }>(owner, 'POST', '/api/rooms', { starter: false });
