@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { browserSuite } from '../helpers/browserSuite';
-import { openRoom } from '../helpers/roomPage';
+import { openRoom, ownRoom } from '../helpers/roomPage';
 import { createRoom } from '../helpers/server';
-
-/** Opens the start page in a fresh context (a new person), makes a room with that cookie and opens it. */
-async function ownRoom(browser: Browser, url: string): Promise<{ page: Page; roomId: string }> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(url);
-  const roomId = await page.evaluate(async () => {
-    const res = await fetch('/api/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"starter":false}' });
-    return ((await res.json()) as { id: string }).id;
-  });
-  await page.goto(`${url}/r/${roomId}`);
-  await page.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
-  return { page, roomId };
-}
 
 const role = (page: Page) => page.getByTestId('my-role').textContent();
 

@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { browserSuite } from '../helpers/browserSuite';
-import { mapHash, openRoom, paint } from '../helpers/roomPage';
-
-/** A person who makes a room from the start page's API with their own cookie (its owner), then opens it. */
-async function ownRoom(browser: Browser, url: string): Promise<{ page: Page; roomId: string }> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(url);
-  const roomId = await page.evaluate(async () => {
-    const res = await fetch('/api/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"starter":false}' });
-    return ((await res.json()) as { id: string }).id;
-  });
-  await page.goto(`${url}/r/${roomId}`);
-  await page.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
-  return { page, roomId };
-}
+import { mapHash, openRoom, ownRoom, paint } from '../helpers/roomPage';
 
 /** RGB of the label map at a canvas-relative position. */
 const colorAt = (page: Page, fx: number, fy: number) =>

@@ -9,6 +9,20 @@ export async function openRoom(browser: Browser, url: string): Promise<Page> {
   return page;
 }
 
+/** A new person (a fresh context) makes a room from the start page's API with their own cookie, so owns it, then opens it. */
+export async function ownRoom(browser: Browser, url: string): Promise<{ page: Page; roomId: string }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  const roomId = await page.evaluate(async () => {
+    const res = await fetch('/api/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"starter":false}' });
+    return ((await res.json()) as { id: string }).id;
+  });
+  await page.goto(`${url}/r/${roomId}`);
+  await page.locator('[data-testid="sync-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
+  return { page, roomId };
+}
+
 /** Drags the mouse across the canvas along canvas-relative fractions. */
 export async function paint(page: Page, path: Array<[number, number]>): Promise<void> {
   const box = (await page.getByTestId('paint-canvas').boundingBox())!;
