@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, stopPid } from './processes';
 
 /** A throwaway PostgreSQL cluster on 127.0.0.1, trusted logins as user `app`. */
 export interface PostgresCluster {
@@ -21,14 +21,6 @@ export function postgresBinDir(): string | null {
     .filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb')))
     .sort((a, b) => Number(b) - Number(a));
   return versions.length ? path.join(root, versions[0], 'bin') : null;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** initdb and the server refuse to run as root: as root (CI), run them as the postgres user. */
@@ -55,19 +47,8 @@ export async function startPostgres(binDir: string): Promise<PostgresCluster> {
     pid,
     async stop() {
       // SIGINT is PostgreSQL's fast shutdown: it ends the sessions and exits.
-      process.kill(pid, 'SIGINT');
-      for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      await stopPid(pid, 'SIGINT', 30_000, 100);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

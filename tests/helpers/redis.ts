@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { alive, freePort, stopPid } from './processes';
 
 /** A throwaway redis-server on 127.0.0.1 (no persistence), for one test file. */
 export interface RedisServer {
@@ -26,14 +26,6 @@ export function requireRedisServer(): string {
   const bin = redisServerBin();
   if (!bin) throw new Error('redis-server not found: install the Debian package redis-server (.ci/run installs it)');
   return bin;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts redis-server daemonized on a free port; stop() ends it by its pid and removes its directory. */
@@ -67,19 +59,8 @@ export async function startRedis(bin = requireRedisServer()): Promise<RedisServe
     url: `redis://127.0.0.1:${port}`,
     pid,
     async stop() {
-      if (alive(pid)) process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      if (alive(pid)) await stopPid(pid, 'SIGTERM', 5000, 50);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

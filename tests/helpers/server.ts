@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { freshDatabase } from './database';
-
-const root = path.resolve(import.meta.dirname, '..', '..');
+import { spawnScript, stopChild } from './processes';
 
 export interface TestServer {
   url: string;
@@ -26,27 +24,19 @@ export async function startServer(
 ): Promise<TestServer> {
   const port = options.port ?? nextPort++;
   const dbUrl = options.dbUrl ?? (await freshDatabase());
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'main.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: dbUrl,
-      NO_UI: options.ui ? '0' : '1',
-      NODE_ENV: 'production',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, output } = spawnScript('server/main.ts', {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: dbUrl,
+    NO_UI: options.ui ? '0' : '1',
+    NODE_ENV: 'production',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    ...options.env,
   });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
     try {
       const res = await fetch(`${url}/api/health`);
       if (res.ok) break;
@@ -55,7 +45,7 @@ export async function startServer(
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server did not start in time:\n${output}`);
+      throw new Error(`server did not start in time:\n${output()}`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -65,13 +55,8 @@ export async function startServer(
     port,
     dbUrl,
     process: child,
-    output: () => output,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill(signal);
-      await exited;
-    },
+    output,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => stopChild(child, signal),
   };
 }
 

@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-
-const root = path.resolve(import.meta.dirname, '..', '..');
+import type { ChildProcess } from 'node:child_process';
+import { spawnScript, stopChild } from './processes';
 
 export interface TestWorker {
   process: ChildProcess;
@@ -16,21 +14,19 @@ export interface TestWorker {
  * takes jobs (its info line says so: keep LOG_LEVEL at info or below).
  */
 export async function startWorker(redisUrl: string, env: Record<string, string> = {}): Promise<TestWorker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'worker.ts')], {
-    cwd: root,
-    env: { ...process.env, REDIS_URL: redisUrl, RENDER_THREADS: '1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, output } = spawnScript('server/worker.ts', {
+    REDIS_URL: redisUrl,
+    RENDER_THREADS: '1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    ...env,
   });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`render worker did not start in time:\n${output}`));
+      reject(new Error(`render worker did not start in time:\n${output()}`));
     }, 120_000);
     const onData = () => {
-      if (!output.includes('render worker taking jobs')) return;
+      if (!output().includes('render worker taking jobs')) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
       resolve();
@@ -38,18 +34,13 @@ export async function startWorker(redisUrl: string, env: Record<string, string> 
     child.stdout!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`render worker exited with ${code}:\n${output}`));
+      reject(new Error(`render worker exited with ${code}:\n${output()}`));
     });
   });
   return {
     process: child,
     pid: child.pid!,
-    output: () => output,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill(signal);
-      await exited;
-    },
+    output,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => stopChild(child, signal),
   };
 }
