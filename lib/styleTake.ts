@@ -4,6 +4,8 @@
  * browser (previews) compute the same z from a style and a seed, and a take can be proposed to the
  * room's vote by id (`take:<style id>:<seed>`) without storing anything.
  */
+import { mulberry32 } from './prng';
+
 export const TAKE_PREFIX = 'take:';
 export const MAX_TAKE_SEED = 2 ** 31 - 1;
 /**
@@ -12,18 +14,6 @@ export const MAX_TAKE_SEED = 2 ** 31 - 1;
  * day and the season stay, 1.5 and more start to lose the painted regions (a lake fades).
  */
 export const TAKE_SPREAD = 1;
-
-/** mulberry32: a small seeded generator, identical in every JavaScript engine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** z moved by `sign` times the seed's noise. */
 function moved(z: ArrayLike<number>, seed: number, sign: 1 | -1): Float32Array {

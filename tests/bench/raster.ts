@@ -8,18 +8,10 @@ import path from 'node:path';
 import { parseLabelSet, type LabelSet } from '../../lib/labels';
 import { IncrementalRasterizer, rasterize } from '../../lib/raster';
 import type { Stroke, Tool } from '../../lib/strokes';
+import { mulberry32 } from '../../lib/prng';
 
-/** mulberry32: small deterministic PRNG (integer ops only). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The strokes' generator (mulberry32), exported for the rasteriser's unit tests. */
+export const prng = mulberry32;
 
 export interface SceneOptions {
   /** fraction of fill strokes (default 0.002) */
