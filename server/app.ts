@@ -4,7 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import next from 'next';
-import type { Config } from './config';
+import { renderProviders, type Config } from './config';
 import { migrate, openDb } from './db';
 import { log } from './log';
 import { ModelRegistry } from './models/modelRegistry';
@@ -117,12 +117,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const styles = new RoomStyles(db, registry);
   // With Redis, frames come from render workers through the queue; without, from this process.
   const queue = config.REDIS_URL ? renderQueue({ ...config, REDIS_URL: config.REDIS_URL }, models, log) : null;
+  const providers = renderProviders(config);
   const render = new RenderService(
     { models, registry, styles, channel: realtime.channel, log, renderer: queue?.renderer },
     {
-      providers: config.RENDER_PROVIDERS.split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
+      providers,
       threads: config.RENDER_THREADS,
       nice: config.RENDER_NICE,
       concurrency: config.RENDER_CONCURRENCY,
@@ -134,9 +133,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const hires = new HiresRenderer(
     { models, styles, feed: realtime, log },
     {
-      providers: config.RENDER_PROVIDERS.split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
+      providers,
       threads: config.RENDER_THREADS,
       nice: config.HIRES_NICE,
       maxQueued: config.HIRES_QUEUE,

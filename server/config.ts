@@ -93,3 +93,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return { ...parsed.data, root };
 }
+
+/** RENDER_PROVIDERS as the list of execution providers the render threads try in order. */
+export function renderProviders(config: Pick<Config, 'RENDER_PROVIDERS'>): string[] {
+  return config.RENDER_PROVIDERS.split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}

@@ -1,4 +1,4 @@
-import type { Config } from '../../config';
+import { renderProviders, type Config } from '../../config';
 import type { Logger } from '../../log';
 import type { ModelRegistry } from '../../models/modelRegistry';
 import { LocalRenderer } from '../localRenderer';
@@ -36,10 +36,7 @@ export function renderQueue(
 
 /** A render worker over this process's generators (its own RENDER_PROVIDERS, threads and nice). */
 export function renderWorker(config: QueueConfig & { REDIS_URL: string }, models: ModelRegistry, log: Logger): RenderWorker {
-  const providers = config.RENDER_PROVIDERS.split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  const renderer = new LocalRenderer({ providers, threads: config.RENDER_THREADS, nice: config.RENDER_NICE }, log);
+  const renderer = new LocalRenderer({ providers: renderProviders(config), threads: config.RENDER_THREADS, nice: config.RENDER_NICE }, log);
   return new RenderWorker(
     { models, renderer, log },
     { url: config.REDIS_URL, queueName: config.RENDER_QUEUE, concurrency: config.RENDER_CONCURRENCY, lockMs: config.RENDER_LOCK_MS },
