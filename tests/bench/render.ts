@@ -11,13 +11,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { io, type Socket } from 'socket.io-client';
 import { createRoom, startServer } from '../helpers/server';
 import { connect, synced, type YClient } from '../helpers/yclient';
-import { docVersion } from '../../lib/docVersion';
-import type { FrameMeta } from '../../lib/protocol';
-import { EVENTS } from '../../lib/events';
 import { percentile } from './procStats';
+import { bandStroke, FrameWatch, p50p95 } from './frameWatch';
 
 const SECONDS = 10;
 const STROKE_EVERY_MS = 250;
@@ -28,18 +25,10 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 async function runRooms(roomCount: number) {
   const server = await startServer();
   const renderMs = { draft: [] as number[], full: [] as number[] };
-  const strokeToFrame: number[] = [];
-  const strokeToFull: number[] = [];
   const strokeToPeer: number[] = [];
   const clients: YClient[] = [];
-  const sockets: Socket[] = [];
+  const watch = new FrameWatch();
   const painters: Array<{ painter: YClient; sentAt: Map<string, number> }> = [];
-  /** Per room: strokes not yet in any frame, and strokes not yet in a full-quality frame. */
-  const pending: Array<{ any: Array<{ version: number; at: number }>; full: Array<{ version: number; at: number }> }> = [];
-  let frames = 0;
-  let drafts = 0;
-  let measuring = false;
-  let counting = false;
   for (let r = 0; r < roomCount; r++) {
     const room = await createRoom(server.url, true);
     const painter = connect(server.wsUrl, room);
@@ -51,7 +40,7 @@ async function runRooms(roomCount: number) {
     const sentAt = new Map<string, number>();
     painters.push({ painter, sentAt });
     peer.strokes.observe((event) => {
-      if (!measuring) return;
+      if (!watch.measuring) return;
       for (const item of event.changes.added) {
         for (const s of item.content.getContent() as Array<{ id: string }>) {
           const at = sentAt.get(s.id);
@@ -59,69 +48,28 @@ async function runRooms(roomCount: number) {
         }
       }
     });
-    const waiting = { any: [] as Array<{ version: number; at: number }>, full: [] as Array<{ version: number; at: number }> };
-    pending.push(waiting);
-    const socket = io(server.url, { transports: ['websocket'], forceNew: true });
-    sockets.push(socket);
-    socket.on(EVENTS.frame, (meta: FrameMeta) => {
-      const now = performance.now();
-      if (!measuring) return;
-      if (counting) {
-        frames += 1;
-        if (meta.quality === 'draft') drafts += 1;
-        renderMs[meta.quality].push(meta.renderMs);
-      }
-      // Every stroke this frame includes is now visible at the watcher (at full quality if full).
-      const seen = (queue: Array<{ version: number; at: number }>, into: number[]) => {
-        while (queue.length > 0 && queue[0].version <= meta.version) into.push(now - queue.shift()!.at);
-      };
-      seen(waiting.any, strokeToFrame);
-      if (meta.quality === 'full') seen(waiting.full, strokeToFull);
-    });
-    await new Promise<void>((resolve) => socket.on('connect', () => socket.emit(EVENTS.join, room, () => resolve())));
+    await watch.watch(server.url, room, (meta) => renderMs[meta.quality].push(meta.renderMs));
   }
-  await new Promise((r) => setTimeout(r, 1500)); // first frames of every room
-  measuring = true;
-  counting = true;
-  let i = 0;
-  const t0 = performance.now();
-  const timers = painters.map(({ painter, sentAt }, r) =>
-    setTimeout(
-      () => {
-        const paint = () => {
-          i += 1;
-          const y = 100 + ((i * 53) % 800);
-          const id = `r${r}s${i}`;
-          sentAt.set(id, performance.now());
-          painter.strokes.push([{ id, tool: 'brush', label: i % 2 ? 'tree' : 'grass', size: 60, points: [100, y, 500, y + 40, 900, y] }]);
-          const stroke = { version: docVersion(painter.doc), at: performance.now() };
-          pending[r].any.push(stroke);
-          pending[r].full.push(stroke);
-        };
-        paint();
-        timers[r] = setInterval(paint, STROKE_EVERY_MS);
-      },
-      (r * STROKE_EVERY_MS) / roomCount,
-    ),
-  );
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  for (const t of timers) clearInterval(t);
-  const wall = (performance.now() - t0) / 1000;
-  counting = false;
-  await new Promise((r) => setTimeout(r, DRAIN_MS));
-  measuring = false;
-  const unanswered = pending.reduce((n, p) => n + p.full.length, 0);
-  for (const s of sockets) s.disconnect();
+  const wall = await watch.measure({ rooms: roomCount, everyMs: STROKE_EVERY_MS, seconds: SECONDS, drainMs: DRAIN_MS }, (r, i) => {
+    const { painter, sentAt } = painters[r];
+    const id = `r${r}s${i}`;
+    sentAt.set(id, performance.now());
+    painter.strokes.push([bandStroke(id, i)]);
+    watch.painted(r, painter.doc);
+  });
+  const unanswered = watch.unanswered();
+  watch.close();
   for (const c of clients) c.destroy();
   await server.stop('SIGKILL');
+  const { frames, drafts } = watch;
   return {
     roomCount,
     frames,
     drafts,
     fps: frames / wall,
     render: renderMs,
-    s2f: strokeToFrame,
-    s2full: strokeToFull,
+    s2f: watch.toFrame,
+    s2full: watch.toFull,
     s2peer: strokeToPeer,
     unanswered,
   };
@@ -145,7 +93,6 @@ async function timeModel(file: string, runs: number): Promise<number> {
 }
 
 const f = (n: number) => n.toFixed(0);
-const p50p95 = (values: number[]) => (values.length > 0 ? `${f(percentile(values, 50))} / ${f(percentile(values, 95))}` : '-');
 const lines = [
   '| rooms painting | frames | frames/s | draft frames | render full p50 / p95 ms | render draft p50 / p95 ms | stroke -> first frame p50 / p95 ms | stroke -> full frame p50 / p95 ms | strokes without a full frame | stroke -> co-painter p50 / p95 ms |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -6,16 +6,12 @@
  * share its cores with the sync instance: the figures show the queue's cost and a CPU worker's
  * throughput, not a cluster's. Run: npm run bench:queue
  */
-import { io, type Socket } from 'socket.io-client';
 import os from 'node:os';
 import { createRoom, startServer, type TestServer } from '../helpers/server';
 import { startRedis } from '../helpers/redis';
 import { startWorker, type TestWorker } from '../helpers/worker';
 import { connect, synced, type YClient } from '../helpers/yclient';
-import { docVersion } from '../../lib/docVersion';
-import type { FrameMeta } from '../../lib/protocol';
-import { EVENTS } from '../../lib/events';
-import { percentile } from './procStats';
+import { bandStroke, FrameWatch, p50p95 } from './frameWatch';
 
 const SECONDS = 10;
 const STROKE_EVERY_MS = 250;
@@ -51,14 +47,7 @@ async function run(setup: Setup) {
 
 async function measure(server: TestServer) {
   const clients: YClient[] = [];
-  const sockets: Socket[] = [];
-  const waiting: Array<{ any: Array<{ version: number; at: number }>; full: Array<{ version: number; at: number }> }> = [];
-  const toFrame: number[] = [];
-  const toFull: number[] = [];
-  let frames = 0;
-  let drafts = 0;
-  let measuring = false;
-  let counting = false;
+  const watch = new FrameWatch();
   const painters: YClient[] = [];
   for (let r = 0; r < ROOMS; r++) {
     const room = await createRoom(server.url, true);
@@ -66,63 +55,19 @@ async function measure(server: TestServer) {
     await synced(painter);
     clients.push(painter);
     painters.push(painter);
-    const pending = { any: [] as Array<{ version: number; at: number }>, full: [] as Array<{ version: number; at: number }> };
-    waiting.push(pending);
-    const socket = io(server.url, { transports: ['websocket'], forceNew: true });
-    sockets.push(socket);
-    socket.on(EVENTS.frame, (meta: FrameMeta) => {
-      const now = performance.now();
-      if (!measuring) return;
-      if (counting) {
-        frames += 1;
-        if (meta.quality === 'draft') drafts += 1;
-      }
-      const seen = (queue: Array<{ version: number; at: number }>, into: number[]) => {
-        while (queue.length > 0 && queue[0].version <= meta.version) into.push(now - queue.shift()!.at);
-      };
-      seen(pending.any, toFrame);
-      if (meta.quality === 'full') seen(pending.full, toFull);
-    });
-    await new Promise<void>((resolve) => socket.on('connect', () => socket.emit(EVENTS.join, room, () => resolve())));
+    await watch.watch(server.url, room);
   }
-  await new Promise((r) => setTimeout(r, 1500)); // every room's first frame
-  measuring = true;
-  counting = true;
-  let i = 0;
-  const t0 = performance.now();
-  const timers = painters.map((painter, r) =>
-    setTimeout(
-      () => {
-        const paint = () => {
-          i += 1;
-          const y = 100 + ((i * 53) % 800);
-          painter.strokes.push([
-            { id: `r${r}s${i}`, tool: 'brush', label: i % 2 ? 'tree' : 'grass', size: 60, points: [100, y, 500, y + 40, 900, y] },
-          ]);
-          const stroke = { version: docVersion(painter.doc), at: performance.now() };
-          waiting[r].any.push(stroke);
-          waiting[r].full.push(stroke);
-        };
-        paint();
-        timers[r] = setInterval(paint, STROKE_EVERY_MS);
-      },
-      (r * STROKE_EVERY_MS) / ROOMS,
-    ),
-  );
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  for (const t of timers) clearInterval(t);
-  const wall = (performance.now() - t0) / 1000;
-  counting = false;
-  await new Promise((r) => setTimeout(r, DRAIN_MS));
-  measuring = false;
-  const unanswered = waiting.reduce((n, p) => n + p.full.length, 0);
-  for (const s of sockets) s.disconnect();
+  const wall = await watch.measure({ rooms: ROOMS, everyMs: STROKE_EVERY_MS, seconds: SECONDS, drainMs: DRAIN_MS }, (r, i) => {
+    painters[r].strokes.push([bandStroke(`r${r}s${i}`, i)]);
+    watch.painted(r, painters[r].doc);
+  });
+  const unanswered = watch.unanswered();
+  watch.close();
   for (const c of clients) c.destroy();
+  const { frames, drafts, toFrame, toFull } = watch;
   return { frames, drafts, fps: frames / wall, toFrame, toFull, unanswered };
 }
 
-const f = (n: number) => n.toFixed(0);
-const p50p95 = (values: number[]) => (values.length > 0 ? `${f(percentile(values, 50))} / ${f(percentile(values, 95))}` : '-');
 const lines = [
   '| rendering | frames | frames/s | draft frames | stroke -> first frame p50 / p95 ms | stroke -> full frame p50 / p95 ms | strokes without a full frame |',
   '|---|---:|---:|---:|---:|---:|---:|',
