@@ -79,13 +79,19 @@ describe.skipIf(!hasRedis)('render workers through the queue', () => {
     await redis?.stop();
   });
 
-  it('a frame of the latest version arrives through a worker process; the sync instance loads no generator', async () => {
+  /** A new room with a watcher and a synced painter (closed in afterAll). */
+  const watchedRoom = async () => {
     const room = await createRoom(server.url, true);
     const watcher = await watch(server, room);
     sockets.push(watcher.socket);
     const painter = connect(server.wsUrl, room);
     clients.push(painter);
     await synced(painter);
+    return { room, watcher, painter };
+  };
+
+  it('a frame of the latest version arrives through a worker process; the sync instance loads no generator', async () => {
+    const { room, watcher, painter } = await watchedRoom();
     painter.strokes.push([stroke('tree', { size: 120 })]);
     const version = docVersion(painter.doc);
     await waitFor(() => hasFull(watcher, version), 30_000, 'a full frame of the latest version');
@@ -110,12 +116,7 @@ describe.skipIf(!hasRedis)('render workers through the queue', () => {
   });
 
   it('a worker killed mid-job: the other worker takes the job and the room gets its latest frame', async () => {
-    const room = await createRoom(server.url, true);
-    const watcher = await watch(server, room);
-    sockets.push(watcher.socket);
-    const painter = connect(server.wsUrl, room);
-    clients.push(painter);
-    await synced(painter);
+    const { watcher, painter } = await watchedRoom();
 
     // The first job to go active is killed with its worker, while it renders.
     const killed = new Promise<{ jobId: string; worker: TestWorker }>((resolve) => {
