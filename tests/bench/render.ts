@@ -119,8 +119,8 @@ const draft = draftName ? path.join(landscape, draftName) : null;
 const official = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spade-official-')), 'official.onnx');
 const made = spawnSync(
   '/usr/bin/python3',
-  [path.join(root, 'models', 'export', 'random_config.py'), official, '--ngf', '64', '--nhidden', '128'],
-  { encoding: 'utf8' },
+  ['-m', 'models.export.random_config', official, '--ngf', '64', '--nhidden', '128'],
+  { encoding: 'utf8', cwd: root }, // models/ is a package run from the repository root
 );
 if (made.status !== 0) throw new Error(`official-size export failed:\n${made.stderr}`);
 const shippedMs = await timeModel(shipped, 10);
