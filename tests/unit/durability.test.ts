@@ -6,45 +6,19 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import pino from 'pino';
 import { CLOSE_CODES, STROKES_KEY } from '../../lib/protocol';
-import { labelIds, parseLabelSet } from '../../lib/labels';
 import type { Stroke } from '../../lib/strokes';
 import { MESSAGE_STORED, mergeStored, unsavedStrokes } from '../../lib/stored';
-import type { ModelEntry } from '../../server/models/modelRegistry';
+import { FakeSocket as RecordingSocket, testModel } from '../helpers/roomFakes';
 import { RoomRegistry } from '../../server/sync/roomRegistry';
-import { SOCKET_OPEN, type RoomSocket } from '../../server/sync/roomSocket';
 import { MemoryUpdateStore } from '../../server/sync/memoryUpdateStore';
 import { persistence } from '../../server/sync/persistence';
 
 const log = pino({ level: 'silent' });
-const labels = parseLabelSet({
-  id: 'test',
-  background: 'sky',
-  labels: [
-    { id: 0, name: 'sky', color: [0, 0, 255] },
-    { id: 1, name: 'sea', color: [0, 0, 128] },
-  ],
-});
-const model = {
-  id: 'test',
-  size: [16, 16],
-  zDim: 4,
-  labels,
-  labelNames: new Set(labelIds(labels).keys()),
-  presets: [],
-} as unknown as ModelEntry;
+const model = testModel;
 const editor = (user: string) => ({ user, role: 'editor' as const });
 
-class FakeSocket implements RoomSocket {
-  readyState = SOCKET_OPEN;
-  readonly sent: Uint8Array[] = [];
-  closed: { code?: number; reason?: string } | null = null;
-  send(message: Uint8Array): void {
-    this.sent.push(message);
-  }
-  close(code?: number, reason?: string): void {
-    this.closed = { code, reason };
-    this.readyState = 3;
-  }
+/** A room connection that also reads back the acknowledgements it received. */
+class FakeSocket extends RecordingSocket {
   /** The stored clocks of every acknowledgement this socket received, in order. */
   acknowledgements(): Array<Map<number, number>> {
     return this.sent.flatMap((message) => {
