@@ -1,9 +1,8 @@
-import type { Worker } from 'node:worker_threads';
 import type { FrameQuality } from '../../lib/protocol';
 import type { Stroke } from '../../lib/strokes';
 import type { ModelEntry } from '../models/modelRegistry';
 import type { SessionOptions } from '../models/onnxSession';
-import { tsWorker } from '../workers/tsWorker';
+import { ThreadClient, type ReadReply } from '../workers/threadClient';
 import type { FromRenderThread, RenderThreadData, ToRenderThread } from './renderThreadProtocol';
 
 export interface RenderThreadOptions extends SessionOptions {
@@ -18,82 +17,47 @@ const workerUrl = new URL('./renderThread.worker.ts', import.meta.url);
  * as Generator.run, but the event loop stays free while the model runs. Runs are served in order.
  */
 export class RenderThread {
-  private readonly pending = new Map<number, { resolve(v: { rgb: Uint8Array; quality: FrameQuality }): void; reject(e: Error): void }>();
-  private nextId = 1;
-  private exited: Error | null = null;
-
   private constructor(
     readonly model: ModelEntry,
-    readonly provider: string,
-    private readonly worker: Worker,
-  ) {
-    worker.on('message', (message: FromRenderThread | null) => {
-      // A reply this side cannot read fails its run only; a listener that threw here would be
-      // an uncaught exception in the main thread.
-      if (typeof message !== 'object' || message === null || (message.type !== 'frame' && message.type !== 'error')) return;
-      const waiter = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      if (message.type === 'error') waiter?.reject(new Error(String(message.message)));
-      else if (!(message.rgb instanceof Uint8Array)) waiter?.reject(new Error('render thread sent a frame without pixels'));
-      else waiter?.resolve({ rgb: message.rgb, quality: message.quality });
-    });
-    const fail = (error: Error) => {
-      this.exited ??= error;
-      for (const waiter of this.pending.values()) waiter.reject(error);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`render thread for ${model.id} exited (code ${code})`)));
-  }
+    private readonly thread: ThreadClient<ToRenderThread, Rendered>,
+  ) {}
 
   /** Starts the thread and waits until its generator is open and warmed up (or failed). */
   static async open(model: ModelEntry, options: RenderThreadOptions, hires: RenderThreadData['hires'] = null): Promise<RenderThread> {
     const { nice, ...session } = options;
     const data: RenderThreadData = { model, options: session, nice, hires };
-    const worker = tsWorker(workerUrl, { workerData: data });
-    const provider = await new Promise<string>((resolve, reject) => {
-      const settle = (done: () => void) => {
-        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-        done();
-      };
-      const onMessage = (message: FromRenderThread) => {
-        if (message.type === 'ready') settle(() => resolve(message.provider));
-        else if (message.type === 'failed') settle(() => reject(new Error(message.reason)));
-      };
-      const onError = (error: Error) => settle(() => reject(error));
-      const onExit = (code: number) => settle(() => reject(new Error(`render thread for ${model.id} exited during start (code ${code})`)));
-      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-    }).catch(async (error: unknown) => {
-      await worker.terminate();
-      throw error;
-    });
-    return new RenderThread(model, provider, worker);
+    return new RenderThread(model, await ThreadClient.open(workerUrl, data, `render thread for ${model.id}`, readReply));
+  }
+
+  get provider(): string {
+    return this.thread.provider;
   }
 
   /** Why the thread can no longer render (it crashed or was closed), or null while it can. */
   get failure(): string | null {
-    return this.exited?.message ?? null;
+    return this.thread.failure;
   }
 
-  run(labels: Uint8Array, z: Float32Array, quality: FrameQuality): Promise<{ rgb: Uint8Array; quality: FrameQuality }> {
-    return this.post({ type: 'run', id: this.nextId++, labels, z, quality });
+  run(labels: Uint8Array, z: Float32Array, quality: FrameQuality): Promise<Rendered> {
+    return this.thread.request((id) => ({ type: 'run', id, labels, z, quality }));
   }
 
   /** Hi-res threads (opened with the model's any-size graph): strokes at width x height -> RGB. */
   async render(strokes: Stroke[], z: Float32Array, width: number, height: number): Promise<Uint8Array> {
-    return (await this.post({ type: 'render', id: this.nextId++, strokes, z, width, height })).rgb;
+    return (await this.thread.request((id) => ({ type: 'render', id, strokes, z, width, height }))).rgb;
   }
 
-  private post(message: ToRenderThread): Promise<{ rgb: Uint8Array; quality: FrameQuality }> {
-    if (this.exited) return Promise.reject(this.exited);
-    return new Promise((resolve, reject) => {
-      this.pending.set(message.id, { resolve, reject });
-      this.worker.postMessage(message);
-    });
-  }
-
-  async close(): Promise<void> {
-    this.exited ??= new Error('render thread closed');
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }
+
+type Rendered = { rgb: Uint8Array; quality: FrameQuality };
+
+const readReply: ReadReply<Rendered> = (message) => {
+  const m = message as FromRenderThread | null;
+  if (typeof m !== 'object' || m === null || (m.type !== 'frame' && m.type !== 'error')) return null;
+  if (m.type === 'error') return { id: m.id, error: new Error(String(m.message)) };
+  if (!(m.rgb instanceof Uint8Array)) return { id: m.id, error: new Error('render thread sent a frame without pixels') };
+  return { id: m.id, value: { rgb: m.rgb, quality: m.quality } };
+};

@@ -2,6 +2,7 @@ import type { FrameQuality } from '../../lib/protocol';
 import type { Stroke } from '../../lib/strokes';
 import type { ModelEntry } from '../models/modelRegistry';
 import type { SessionOptions } from '../models/onnxSession';
+import type { ThreadStart } from '../workers/threadClient';
 
 /** What the render thread is started with (worker_threads' workerData). */
 export interface RenderThreadData {
@@ -22,7 +23,4 @@ export type ToRenderThread =
   | { type: 'render'; id: number; strokes: Stroke[]; z: Float32Array; width: number; height: number };
 
 export type FromRenderThread =
-  | { type: 'ready'; provider: string }
-  | { type: 'failed'; reason: string }
-  | { type: 'frame'; id: number; rgb: Uint8Array; quality: FrameQuality }
-  | { type: 'error'; id: number; message: string };
+  ThreadStart | { type: 'frame'; id: number; rgb: Uint8Array; quality: FrameQuality } | { type: 'error'; id: number; message: string };

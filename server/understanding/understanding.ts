@@ -71,7 +71,8 @@ export class Understanding {
   private thread(modelId: string, path: string): Promise<SegmenterThread> {
     let thread = this.threads.get(modelId);
     if (!thread) {
-      thread = SegmenterThread.open({ path, options: this.deps.options, nice: this.deps.options.nice });
+      const { nice, ...options } = this.deps.options;
+      thread = SegmenterThread.open({ path, options, nice });
       // A thread that failed to open is forgotten, so the next check tries again.
       thread.catch((error: unknown) => {
         this.threads.delete(modelId);
