@@ -87,14 +87,16 @@ def load(path=DEFAULT_PATH, device='cpu'):
 class ScenePool:
     """Full-size training scenes (uint8) refreshed oldest-first; grows to `capacity` first."""
 
-    def __init__(self, capacity, size, seed0):
-        self.capacity, self.size, self.next_seed = capacity, size, seed0
+    def __init__(self, capacity, size, seed0, device='cpu'):
+        # scenes are synthesised on `device` (a GPU makes them ~100x faster) and kept on the CPU
+        self.capacity, self.size, self.next_seed, self.device = capacity, size, seed0, device
         self.lab = torch.zeros(0, size, size, dtype=torch.uint8)
         self.img = torch.zeros(0, 3, size, size, dtype=torch.uint8)
         self.oldest = 0
 
     def add(self, n):
-        lab, img, _ = make_batch(self.next_seed, n, self.size, self.size)
+        lab, img, _ = make_batch(self.next_seed, n, self.size, self.size, device=self.device)
+        lab, img = lab.cpu(), img.cpu()
         self.next_seed += n
         lab, img = lab.to(torch.uint8), ((img + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
         room = self.capacity - len(self.lab)
@@ -165,7 +167,7 @@ def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_
     crop = min(crop, size)
     net = Segmenter(width, size, depth).to(dev)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
-    pool = ScenePool(pool_size, size, TRAIN_SEED0)
+    pool = ScenePool(pool_size, size, TRAIN_SEED0, dev)
     gen = torch.Generator().manual_seed(0)
     prog = {'step': 0, 'images_drawn': 0, 'train_seconds': 0.0, 'runs': [], 'checks': []}
     ckpt = os.path.join(run, 'ckpt.pt') if run else None
@@ -241,6 +243,14 @@ def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_
         if ckpt and now - last_ckpt > ckpt_minutes * 60:
             save_ckpt()
             last_ckpt = time.time()
+    if run:  # the ceiling reached by this invocation, whatever its length
+        sc = check_miou(net, device=dev)
+        prog['checks'].append({'step': prog['step'], 'minutes': round(prog['train_seconds'] / 60, 1),
+                               'miou': round(sc['miou'], 4), 'acc': round(sc['acc'], 4)})
+        log(f"segmenter final check: mIoU {sc['miou']:.3f} acc {sc['acc']:.3f}")
+        os.makedirs(run, exist_ok=True)
+        with open(os.path.join(run, 'checks.json'), 'w') as f:
+            json.dump(prog['checks'], f, indent=1)
     save_ckpt()
     meta = {'steps': prog['step'], 'crops_seen': prog['step'] * batch, 'scenes_drawn': prog['images_drawn'],
             'crop': crop, 'minutes': round(prog['train_seconds'] / 60, 1), 'runs': prog['runs'], 'checks': prog['checks'],

@@ -34,7 +34,7 @@ if [ "${SMOKE:-0}" = 1 ]; then
 else
   SRV=${SRV:-"--size 256 --low-size 128 --low-minutes 2 --batch 64 --batch-high 48 --pool 8192 --fresh 48 --amp-dtype bf16 --channels-last 1"}
   SRV_MIN=${SRV_MIN:-7}
-  SEG="--size 256 --crop 256 --batch 32 --pool 2048 --fresh 16"; THREADS=4
+  SEG=${SEG:-"--size 256 --crop 256 --batch 48 --pool 4096 --fresh 16"}; THREADS=4
 fi
 SEG_MIN=${SEG_MIN:-0}
 STATE="$R/state"
@@ -63,9 +63,13 @@ bounded() {  # minutes name command...: a hard cap of minutes + 1 (CUDA start-up
   timeout "$cap" "$@" >"$R/$name.log" 2>&1; say "$name exited $? (cap ${cap} s)"
 }
 
+# The GPU render worker's capacity figure (issue: faster frames): seconds, before the training
+if [ "${SMOKE:-0}" != 1 ]; then
+  timeout 90 $PY -m models.export.cuda_time >"$R/cuda_time.jsonl" 2>>"$LOG"; say "cuda_time exited $?"
+fi
 if awk "BEGIN{exit !($SEG_MIN > 0)}"; then
   bounded "$SEG_MIN" segmenter $PY -m models.evaluation.segmenter $SEG --run "$R/segmenter" --minutes "$SEG_MIN" \
-    --init models/evaluation/segmenter.pt --out "$R/segmenter.pt" --threads $THREADS
+    --init models/evaluation/segmenter_256.pt --total-minutes "$SEG_MIN" --out "$R/segmenter.pt" --threads $THREADS
 fi
 # --total-minutes: the LR schedule of this session; the state's ledger keeps the totals.
 bounded "$SRV_MIN" server $PY -m models.train.train --runs "$R" --name server $MODEL $SRV $EXTRA \
@@ -80,5 +84,5 @@ cp "$STATE"/* "$OUT/state/" 2>/dev/null
 ls -la "$OUT" "$OUT/state" >>"$LOG"
 # the small files travel as one (the device returns at most 8 files)
 tar czf "$OUT/run.tgz" -C "$R" session.log server/log.jsonl server/progress.txt server/loss.png \
-  server/samples/latest.png segmenter/checks.json 2>/dev/null
+  server/samples/latest.png segmenter/checks.json cuda_time.jsonl segmenter.log server.log 2>/dev/null
 ls -la "$OUT" "$OUT/state"
