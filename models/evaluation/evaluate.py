@@ -34,7 +34,7 @@ from models.evaluation import segmenter as seg_mod
 from models.evaluation.frechet import frechet_distance
 from models.evaluation.heldout import heldout_set, style_sets, fixture_layouts
 from models.evaluation.synths import open_synth
-from models.train.common import grid, to_png
+from models.train.common import grid, save_image
 from models.train.data import NAMES, NUM_CLASSES, ID, TIMES, colorize
 from models.export.presets import PRESETS
 from models.spade.generator import one_hot
@@ -212,7 +212,7 @@ def worst_png(worst, path, tile=128):
 
     rows = [[fit(colorize(lab[None])[0]), fit((img + 1) / 2), fit((fake.clamp(-1, 1) + 1) / 2), fit(colorize(pred[None])[0])]
             for _, lab, img, fake, pred in worst]
-    to_png(grid(rows), path)
+    save_image(grid(rows), path)
 
 
 def group(rows):

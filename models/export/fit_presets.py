@@ -14,7 +14,7 @@ held-out layouts.
     /usr/bin/python3 -m models.export.fit_presets models/landscape --presets golden_hour sunset night \
         [--generations 12 --population 16 --layouts 8]
 
-Afterwards (and with no --presets, alone) it redraws samples/fixtures.png with the shipped presets,
+Afterwards (and with no --presets, alone) it redraws samples/fixtures.jpg with the shipped presets,
 so the README's sample grid shows what the server renders.
 """
 import argparse
@@ -30,7 +30,7 @@ from models import options
 from models.evaluation.synths import OnnxModel
 from models.train.data import ID, colorize, make_batch
 from models.export.presets import GRID_STYLES, PRESETS
-from models.train.common import grid, to_png
+from models.train.common import grid, save_image
 from models.fixtures.make_fixtures import FIXTURES, load_fixture
 
 FIT_SEED0 = 50_000_000  # layouts for fitting: disjoint from training, evaluation and preset seeds
@@ -116,22 +116,22 @@ def main():
         print(f'{pid}: distance to its data {before:.3f} -> {after:.3f}', flush=True)
         by_id[pid]['z'] = [round(float(v), 6) for v in z[0]]
         thumb = model.render(thumb_lab, z)
-        to_png((F.interpolate(thumb, size=(128, 128), mode='area')[0] + 1) / 2, os.path.join(a.folder, 'presets', pid + '.png'))
+        save_image((F.interpolate(thumb, size=(128, 128), mode='area')[0] + 1) / 2, os.path.join(a.folder, 'presets', pid + '.png'))
     with open(path, 'w') as f:
         json.dump(presets, f)
     write_fixture_grid(OnnxModel(a.folder), a.folder)
 
 
 def write_fixture_grid(model, folder):
-    """samples/fixtures.png as presets.py lays it out, rendered by the shipped graph with the shipped presets."""
+    """samples/fixtures.jpg as presets.py lays it out, rendered by the shipped graph with the shipped presets."""
     zs = model.presets(GRID_STYLES)
     labs = torch.stack([load_fixture(n) for n in FIXTURES])
     rows = [[colorize(lab[None])[0]] for lab in labs]
     for sid in GRID_STYLES:
         for row, img in zip(rows, model.render(labs, zs[sid].expand(len(labs), -1))):
             row.append((img + 1) / 2)
-    out = os.path.join(folder, 'samples', 'fixtures.png')
-    to_png(grid(rows), out)
+    out = os.path.join(folder, 'samples', 'fixtures.jpg')
+    save_image(grid(rows), out)
     print(f'sample grid {out}', flush=True)
 
 

@@ -14,6 +14,7 @@ then PyTorch run with the same fp16-rounded weights, and the drift from the fp32
 reported separately in parity/meta.json.
 """
 import argparse
+import copy
 import json
 import os
 
@@ -78,7 +79,6 @@ class GeneratorGraph(nn.Module):
 
 def generator_graph(G, cfg, fast):
     """labels uint8 [N,H,W] + z -> image: the module that gets traced (a copy; G is untouched)."""
-    import copy
     G = copy.deepcopy(G)
     if fast:
         return FastGenerator(G, cfg['label_nc'], cfg['size']).eval()
@@ -93,7 +93,6 @@ def export_generator(G, cfg, path, fp16, fast=True, batch=1):
     renders one room per call, and fixed shapes let onnxruntime prove that SPADE's Mul/Add
     inputs have equal shapes, so it keeps them in its blocked (NCHWc) layout and fuses the Adds
     into the convolutions (~7% faster per frame than the same graph with a dynamic N)."""
-    import copy
     m = generator_graph(G, cfg, fast)
     reference = round_weights_fp16(copy.deepcopy(m)) if fp16 else m
     if fp16:
@@ -139,8 +138,13 @@ def main():
     gpath = os.path.join(a.out, 'generator.onnx')
     reference = export_generator(G, cfg, gpath, bool(a.fp16), bool(a.fast), a.batch)
     epath = os.path.join(a.out, 'style_encoder.onnx')
-    torch.onnx.export(EncoderGraph(E).eval(), (torch.zeros(1, 3, 256, 256),), epath, opset_version=13,
-                      input_names=['image'], output_names=['mu', 'logvar'])
+    enc = EncoderGraph(copy.deepcopy(E)).eval()
+    enc_reference = round_weights_fp16(copy.deepcopy(enc)) if a.fp16 else enc
+    if a.fp16:  # the encoder's weights as fp16 too: half its file, the tree has a size budget
+        to_half_storage(enc)
+    with torch.no_grad():
+        torch.onnx.export(enc, (torch.zeros(1, 3, 256, 256),), epath, opset_version=13,
+                          input_names=['image'], output_names=['mu', 'logvar'], do_constant_folding=not a.fp16)
     # parity fixture: one procedural scene, a seeded z
     S = cfg['size']
     lab, img, _ = make_batch(a.seed, 1, S, S)
@@ -151,7 +155,7 @@ def main():
         # fp32 storage: parity against the trained module, so the fast rewrite is checked too;
         # fp16: against the exported graph with the rounded weights (the drift is reported)
         out = reference(lab.to(torch.uint8), z) if a.fp16 else out32
-        mu, logvar = E(img)
+        mu, logvar = enc_reference(img)
     pdir = os.path.join(a.out, 'parity')
     write_bin(os.path.join(pdir, 'labels.u8'), lab.to(torch.uint8))
     write_bin(os.path.join(pdir, 'z.f32'), z)

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from models.export.load import load_run, ROOT
 from models.train.data import make_batch, colorize, NUM_CLASSES, TIMES, SEASONS
-from models.train.common import grid, to_png
+from models.train.common import grid, save_image
 
 from models.fixtures.make_fixtures import FIXTURES, load_fixture
 
@@ -77,7 +77,7 @@ def write_server_files(a, G, E, cfg, S, presets, zs, fx):
         for sid in GRID_STYLES:
             row.append((G(seg_of(lab[None]), zs[sid])[0] + 1) / 2)
         rows.append(row)
-    to_png(grid(rows), os.path.join(a.out, 'samples', 'fixtures.png'))
+    save_image(grid(rows), os.path.join(a.out, 'samples', 'fixtures.jpg'))
     # random z on procedural (held-out seed) layouts: what unseen styles look like
     lab, img, _ = make_batch(777_777, 6, S, S)
     zr = torch.randn(6, cfg['z_dim'], generator=torch.Generator().manual_seed(5))
@@ -85,7 +85,7 @@ def write_server_files(a, G, E, cfg, S, presets, zs, fx):
     mu, _ = E(img)
     out_e = G(seg_of(lab), mu)
     rows = [[colorize(lab)[i], (img[i] + 1) / 2, (out_e[i] + 1) / 2, (out_r[i] + 1) / 2] for i in range(6)]
-    to_png(grid(rows), os.path.join(a.out, 'samples', 'procedural.png'))
+    save_image(grid(rows), os.path.join(a.out, 'samples', 'procedural.jpg'))
 
 
 def main():
@@ -114,7 +114,7 @@ def main():
             if a.preview_only:
                 continue
             out = G(seg_of(thumb_lab), z)
-            to_png((F.interpolate(out, size=(128, 128), mode='area')[0] + 1) / 2, os.path.join(a.out, 'presets', pid + '.png'))
+            save_image((F.interpolate(out, size=(128, 128), mode='area')[0] + 1) / 2, os.path.join(a.out, 'presets', pid + '.png'))
             presets.append({'id': pid, 'name': name, 'z': [round(float(v), 6) for v in z[0]],
                             'thumbnail': f'presets/{pid}.png'})
         if not a.preview_only:
@@ -133,7 +133,7 @@ def main():
                     row.append((F.interpolate(small, size=(128, 128), mode='nearest')[0] + 1) / 2)
                 rows.append(row)
             os.makedirs(os.path.join(a.preview_out, 'samples'), exist_ok=True)
-            to_png(grid(rows), os.path.join(a.preview_out, 'samples', 'fixtures.png'))
+            save_image(grid(rows), os.path.join(a.preview_out, 'samples', 'fixtures.jpg'))
     print('presets:', [p_['id'] for p_ in presets])
 
 

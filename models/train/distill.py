@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from models import options
-from models.train.common import build_models, save_sharded, load_sharded, prefixed, unprefixed, grid, to_png, loss_plot
+from models.train.common import build_models, save_sharded, load_sharded, prefixed, unprefixed, grid, save_image, loss_plot
 from models.train.data import make_batch, colorize, NUM_CLASSES
 from models.spade.generator import one_hot
 from models.spade import loss as L
@@ -123,7 +123,7 @@ def main(argv=None):
         rows = [[colorize(ev_lab)[i], (ev_t[i] + 1) / 2, up((F.avg_pool2d(ev_t[i:i + 1], f) + 1) / 2)[0],
                  up((out[i:i + 1] + 1) / 2)[0]] for i in range(6)]
         im = grid(rows)
-        to_png(im, os.path.join(run, 'samples', 'latest.png'))
+        save_image(im, os.path.join(run, 'samples', 'latest.png'))
         loss_plot(history, os.path.join(run, 'loss.png'), ['l1'])
 
     t_start, last_ck, last_s = time.time(), time.time(), time.time()

@@ -52,6 +52,8 @@ elif probe --amp-dtype fp16 --channels-last 0; then EXTRA="--amp-dtype fp16 --ch
 elif probe --amp 0; then EXTRA="--amp 0"; say "probe ok without AMP";
 elif SPADE_DATA_DEVICE=cpu probe --amp 0; then EXTRA="--amp 0"; export SPADE_DATA_DEVICE=cpu; say "probe ok with CPU data, no AMP";
 else say "probe failed; continuing anyway"; fi
+# where a step's time goes, for the next session's speed-up (probe: 3 warm-up + 8 profiled steps)
+[ "${SMOKE:-0}" = 1 ] || { probe $EXTRA --max-steps 12 --profile-steps 8; cp "$R/probe/p/profile.txt" "$R/" 2>/dev/null; say "profile: $(head -c 0 "$R/profile.txt" 2>/dev/null && echo written)"; }
 rm -rf "$R/probe"
 
 bounded() {  # minutes name command...: a hard cap of minutes + 1 (CUDA start-up and the data pool
@@ -84,5 +86,5 @@ cp "$STATE"/* "$OUT/state/" 2>/dev/null
 ls -la "$OUT" "$OUT/state" >>"$LOG"
 # the small files travel as one (the device returns at most 8 files)
 tar czf "$OUT/run.tgz" -C "$R" session.log server/log.jsonl server/progress.txt server/loss.png \
-  server/samples/latest.png segmenter/checks.json cuda_time.jsonl segmenter.log server.log 2>/dev/null
+  server/samples/latest.png segmenter/checks.json cuda_time.jsonl profile.txt segmenter.log server.log 2>/dev/null
 ls -la "$OUT" "$OUT/state"

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from models import options
 from models.train import training_state
 from models.generators import GENERATORS, build_generator
-from models.train.common import build_models, count_params, match_width, save_sharded, load_sharded, prefixed, unprefixed, grid, to_png, loss_plot
+from models.train.common import build_models, count_params, match_width, save_sharded, load_sharded, prefixed, unprefixed, grid, save_image, loss_plot
 from models.train.data import make_batch, colorize, NUM_CLASSES, TIMES, SEASONS
 from models.spade.generator import one_hot
 from models.spade.encoder import reparameterize
@@ -78,6 +78,8 @@ def get_args(argv=None):
                    help='bf16 needs no loss scaling (Ampere and later)')
     p.add_argument('--channels-last', type=int, default=0, help='NHWC memory format (faster convs on tensor cores)')
     p.add_argument('--quiet', action='store_true')
+    p.add_argument('--profile-steps', type=int, default=0,
+                   help='profile this many steps (after 3 warm-up steps) and write the top ops to <run>/profile.txt')
     p.add_argument('--state', default='', help='committed training state (models/<model>/training): a run '
                    'without its own checkpoint starts from it, and every checkpoint refreshes it with the ledger')
     p.add_argument('--card', default='', help='model card whose ledger section is rewritten with --state')
@@ -237,8 +239,8 @@ def main(argv=None):
             rnd = G_ema(seg, ev_z)
         rows = [[colorize(ev_lab)[i], (ev_img[i] + 1) / 2, (rec[i] + 1) / 2, (rnd[i] + 1) / 2] for i in range(6)]
         im = grid(rows)
-        to_png(im, os.path.join(run, 'samples', 'latest.png'))
-        to_png(im, os.path.join(run, 'samples', f"step{st['step']:06d}.png"))
+        save_image(im, os.path.join(run, 'samples', 'latest.png'))
+        save_image(im, os.path.join(run, 'samples', f"step{st['step']:06d}.png"))
         loss_plot(history, os.path.join(run, 'loss.png'), ['D', 'G_gan', 'G_feat', 'G_l1', 'KLD', 'style'])
 
     t_start = time.time()
@@ -246,7 +248,19 @@ def main(argv=None):
     rate_t, rate_n = time.time(), 0
     start_step = st['step']
     logf = open(log_path, 'a')
+    prof = None  # where a GPU step's time goes (images/s is far below what the device can do)
     while True:
+        if a.profile_steps and st['step'] - start_step == 3:
+            prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU] +
+                                          ([torch.profiler.ProfilerActivity.CUDA] if dev.type == 'cuda' else []))
+            prof.__enter__()
+        if prof and st['step'] - start_step == 3 + a.profile_steps:
+            prof.__exit__(None, None, None)
+            with open(os.path.join(run, 'profile.txt'), 'w') as f:
+                for key in ('self_cuda_time_total', 'self_cpu_time_total') if dev.type == 'cuda' else ('self_cpu_time_total',):
+                    f.write(f'{a.profile_steps} steps, by {key}\n')
+                    f.write(prof.key_averages().table(sort_by=key, row_limit=30) + '\n')
+            prof = None
         elapsed = time.time() - t_start
         if elapsed > a.max_minutes * 60 or (a.max_steps and st['step'] - start_step >= a.max_steps):
             break

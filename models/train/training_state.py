@@ -57,7 +57,8 @@ def save(state_dir, modules, st, cfg, ledger, card=''):
     state = {'step': st['step'], 'images': st['images'], 'train_seconds': st['train_seconds'], 'cfg': cfg,
              'ledger': ledger}
     for prefix, m in modules.items():
-        state.update(prefixed({k: v.half() if v.is_floating_point() else v for k, v in m.state_dict().items()}, prefix))
+        # on the CPU: a state saved from a GPU must load on a machine without one
+        state.update(prefixed({k: (v.half() if v.is_floating_point() else v).cpu() for k, v in m.state_dict().items()}, prefix))
     save_sharded(state, state_dir, prefix='state')
     old = state_dir + '.old'  # save_sharded keeps the previous copy; the repository needs one
     if os.path.isdir(old):
