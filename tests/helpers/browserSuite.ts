@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './browser';
 import { startServer, type TestServer } from './server';
@@ -13,6 +13,10 @@ export function browserSuite(env: Record<string, string> = {}): { ready(): { bro
   beforeAll(async () => {
     browser = await launchBrowser();
     if (browser) server = await startServer({ ui: true, env });
+  });
+  afterEach((ctx) => {
+    // A page that never syncs says little by itself: the server's side of it goes with the failure.
+    if (ctx.task.result?.state === 'fail' && server) console.error(`server output (last 4000 chars):\n${server.output().slice(-4000)}`);
   });
   afterAll(async () => {
     await browser?.close();

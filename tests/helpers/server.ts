@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { freshDatabase } from './database';
-import { spawnScript, stopChild } from './processes';
+import { freePort, spawnScript, stopChild } from './processes';
 
 export interface TestServer {
   url: string;
@@ -13,8 +13,6 @@ export interface TestServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-let nextPort = 3400 + (process.pid % 200) * 3;
-
 /**
  * Starts the real server (`server/main.ts`) as a child process on 127.0.0.1 and waits until it
  * listens. NO_UI=1 skips Next unless `ui` is set (browser tests need the pages).
@@ -22,7 +20,9 @@ let nextPort = 3400 + (process.pid % 200) * 3;
 export async function startServer(
   options: { dbUrl?: string; port?: number; ui?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
-  const port = options.port ?? nextPort++;
+  // The OS picks a free port: ports derived from the pid could meet a server another test file
+  // was still stopping, whose health check then answered for this one.
+  const port = options.port ?? (await freePort());
   const dbUrl = options.dbUrl ?? (await freshDatabase());
   const { child, output } = spawnScript('server/main.ts', {
     PORT: String(port),
