@@ -233,7 +233,7 @@ def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_
             log(f"segmenter step {prog['step']} loss {loss.item():.4f} {prog['train_seconds'] / 60:.1f} min "
                 f"pool {len(pool.lab)} drawn {prog['images_drawn']}")
         if run and now - last_check > check_minutes * 60:
-            sc = check_miou(net, device=dev)
+            sc = check_miou(net, size=size, device=dev)
             prog['checks'].append({'step': prog['step'], 'minutes': round(prog['train_seconds'] / 60, 1),
                                    'miou': round(sc['miou'], 4), 'acc': round(sc['acc'], 4)})
             log(f"segmenter check: mIoU {sc['miou']:.3f} acc {sc['acc']:.3f} {sc['iou']}")
@@ -244,7 +244,7 @@ def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_
             save_ckpt()
             last_ckpt = time.time()
     if run:  # the ceiling reached by this invocation, whatever its length
-        sc = check_miou(net, device=dev)
+        sc = check_miou(net, size=size, device=dev)
         prog['checks'].append({'step': prog['step'], 'minutes': round(prog['train_seconds'] / 60, 1),
                                'miou': round(sc['miou'], 4), 'acc': round(sc['acc'], 4)})
         log(f"segmenter final check: mIoU {sc['miou']:.3f} acc {sc['acc']:.3f}")

@@ -44,8 +44,11 @@ class RenderAt(nn.Module):
 
 
 def load_run(run_dir, which='G_ema', render_size=0):
-    """-> (G, E, cfg, meta) from a training run's sharded checkpoint (E may be None)."""
-    s = load_sharded(os.path.join(run_dir, 'ckpt'))
+    """-> (G, E, cfg, meta) from a training run's sharded checkpoint (E may be None), or from a
+    training state kept in the repository (a folder holding index.json itself, e.g.
+    models/landscape/training)."""
+    own = os.path.exists(os.path.join(run_dir, 'index.json'))
+    s = load_sharded(run_dir if own else os.path.join(run_dir, 'ckpt'))
     cfg = s['cfg']
     G, E, _ = build_models(cfg, with_d=False)
     G.load_state_dict(unprefixed(s, which + '.'))

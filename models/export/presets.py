@@ -67,10 +67,16 @@ def seg_of(lab):
 def write_server_files(a, G, E, cfg, S, presets, zs, fx):
     with open(os.path.join(a.out, 'presets.json'), 'w') as f:
         json.dump(presets, f)
-    with open(os.path.join(a.out, 'model.json'), 'w') as f:
-        json.dump({'id': 'landscape', 'name': 'Landscape SPADE', 'kind': 'spade', 'size': [S, S], 'zDim': cfg['z_dim'],
-                   'labels': 'labels.json', 'generator': 'generator.onnx', 'encoder': 'style_encoder.onnx',
-                   'presets': 'presets.json', 'default': True}, f, indent=1)
+    manifest_path = os.path.join(a.out, 'model.json')
+    manifest = {}
+    if os.path.exists(manifest_path):  # keep what other exports declared (draft, segmenter...)
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+    manifest.update({'id': 'landscape', 'name': 'Landscape SPADE', 'kind': 'spade', 'size': [S, S], 'zDim': cfg['z_dim'],
+                     'labels': 'labels.json', 'generator': 'generator.onnx', 'encoder': 'style_encoder.onnx',
+                     'presets': 'presets.json', 'default': True})
+    with open(manifest_path, 'w') as f:
+        json.dump(manifest, f, indent=1)
     rows = []
     for n, lab in fx.items():
         row = [colorize(lab[None])[0]]
