@@ -27,8 +27,6 @@ export interface HistoryOptions {
 
 export const HISTORY_DEFAULTS: HistoryOptions = { everyChanges: 50, everyMs: 5 * 60_000, keep: 100, largeDeletion: 10 };
 
-/** Updates kept as they came before they are merged into the base (bounds the list, not the bytes). */
-const MAX_PENDING_UPDATES = 64;
 /**
  * Each version writes the whole document: a room stores at most 20 at once, then one every 5 s
  * (restores and unloads aside), so a client alternating strokes and clears cannot make the server
@@ -47,10 +45,6 @@ interface Tally {
 
 /** What the history knows about one live room (kept in the room, freed when it unloads). */
 interface RoomHistoryState {
-  /** The document as of the last stored version (or the load) and the updates since, in order: */
-  base: Uint8Array;
-  /** together they give the state before any change, without keeping a second document. */
-  pending: Uint8Array[];
   /** The current document is exactly the last stored version. */
   stored: boolean;
   /** Changes since the last version, and when the first of them came. */
@@ -90,8 +84,6 @@ export class RoomHistory implements RoomExtension {
 
   onLoad(room: Room): void {
     const state = room.set(STATE, {
-      base: Y.encodeStateAsUpdate(room.doc),
-      pending: [],
       // What the room loaded may postdate its last version (a crash); an empty room has nothing to lose.
       stored: room.strokes.length === 0,
       changes: 0,
@@ -123,16 +115,11 @@ export class RoomHistory implements RoomExtension {
     if (session.channel === 'sync') room.get(STATE)?.users.delete(session.socket);
   }
 
-  onChange(room: Room, update: Uint8Array, origin: unknown): void {
+  onChange(room: Room, _update: Uint8Array, origin: unknown): void {
     const state = room.get(STATE);
     // The load's own update comes before the state exists.
     if (!state) return;
-    state.pending.push(update);
     state.stored = false;
-    if (state.pending.length > MAX_PENDING_UPDATES) {
-      state.base = Y.mergeUpdates([state.base, ...state.pending]);
-      state.pending = [];
-    }
     if (origin === HISTORY_ORIGIN) return;
     const due = state.changes >= this.options.everyChanges || Date.now() - state.firstChangeAt >= this.options.everyMs;
     // Over the budget a periodic version stays due and is stored on a later change.
@@ -206,13 +193,11 @@ export class RoomHistory implements RoomExtension {
   }
 
   /**
-   * A client's change to the strokes, seen by the observer: Yjs calls it before the update event
-   * (so `pending` lacks this change) and before it collects deleted content (so removed strokes
-   * can still be read).
+   * A client's change to the strokes, seen by the observer: Yjs calls it before it collects
+   * deleted content, so removed strokes (and the state before the change) can still be read.
    */
   private beforeChange(room: Room, state: RoomHistoryState, user: string | null, event: Y.YArrayEvent<Stroke>): void {
-    const added = [...event.changes.added].flatMap((item) => item.content.getContent() as Stroke[]);
-    const removed = [...event.changes.deleted].flatMap((item) => item.content.getContent() as Stroke[]);
+    const { added, removed } = changesOf(room.strokes, event.transaction);
     const clears = added.filter((s) => s.tool === 'clear').length;
     const before = room.strokes.length - added.length + removed.length;
     if (!state.stored && before > 0) {
@@ -223,9 +208,8 @@ export class RoomHistory implements RoomExtension {
       if (reason && !state.budget.take()) {
         this.deps.log.warn({ room: room.id, reason }, 'history: too many versions in a row, this change is stored without one');
       } else if (reason) {
-        // The document already has the change; the base and the updates before it do not.
-        const previous = Y.mergeUpdates([state.base, ...state.pending]);
-        this.store(room, state, { reason, by: user, restoredFrom: null }, previous, strokesOf(previous));
+        const previous = strokesBefore(room.strokes, event.transaction);
+        this.store(room, state, { reason, by: user, restoredFrom: null }, stateOf(previous), previous);
       }
     }
     const tally = tallyOf(state, user);
@@ -249,8 +233,6 @@ export class RoomHistory implements RoomExtension {
     strokes: readonly Stroke[],
   ): void {
     const changes = JSON.stringify([...state.tally.values()]);
-    state.base = doc;
-    state.pending = [];
     state.stored = true;
     state.changes = 0;
     state.held = new Set(strokes.map((s) => s.id));
@@ -260,7 +242,9 @@ export class RoomHistory implements RoomExtension {
     const keep = this.options.keep;
     state.writes = state.writes
       .then(async () => {
+        // Only the id back: Prisma's SQLite adapter turns a returned blob into an array of numbers.
         await db.roomVersion.create({
+          select: { id: true },
           data: {
             roomId,
             reason: what.reason,
@@ -283,6 +267,56 @@ function tallyOf(state: RoomHistoryState, user: string | null): Tally {
   let tally = state.tally.get(key);
   if (!tally) state.tally.set(key, (tally = { userId: user, added: 0, removed: 0, clears: 0, restored: [] }));
   return tally;
+}
+
+/** Whether `item` came in `transaction` (its clock is past the state the transaction began from). */
+function addedIn(transaction: Y.Transaction, item: Y.Item): boolean {
+  return item.id.clock >= (transaction.beforeState.get(item.id.client) ?? 0);
+}
+
+/**
+ * The strokes `transaction` added to and removed from `strokes`, read from the structs it wrote
+ * and its delete set: a Y.Array event's own `changes` walk the whole array, per update.
+ */
+function changesOf(strokes: Y.Array<Stroke>, transaction: Y.Transaction): { added: Stroke[]; removed: Stroke[] } {
+  const added: Stroke[] = [];
+  const removed: Stroke[] = [];
+  for (const [client, after] of transaction.afterState) {
+    const before = transaction.beforeState.get(client) ?? 0;
+    if (after <= before) continue;
+    const structs = transaction.doc.store.clients.get(client) ?? [];
+    for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
+      const struct = structs[i];
+      if (struct instanceof Y.Item && struct.parent === strokes && !struct.deleted)
+        added.push(...(struct.content.getContent() as Stroke[]));
+    }
+  }
+  Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
+    if (struct instanceof Y.Item && struct.parent === strokes && !addedIn(transaction, struct))
+      removed.push(...(struct.content.getContent() as Stroke[]));
+  });
+  return { added, removed };
+}
+
+/** The strokes as they were before `transaction`, in order: the ones it removed are still readable. */
+function strokesBefore(strokes: Y.Array<Stroke>, transaction: Y.Transaction): Stroke[] {
+  const before: Stroke[] = [];
+  for (let item = strokes._start; item !== null; item = item.right) {
+    if (addedIn(transaction, item) || (item.deleted && !Y.isDeleted(transaction.deleteSet, item.id))) continue;
+    before.push(...(item.content.getContent() as Stroke[]));
+  }
+  return before;
+}
+
+/** A document holding `strokes` (what a version keeps: a restore reads its strokes). */
+function stateOf(strokes: Stroke[]): Uint8Array {
+  const doc = new Y.Doc();
+  try {
+    doc.getArray<Stroke>(STROKES_KEY).push(strokes);
+    return Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.destroy();
+  }
 }
 
 function strokesOf(update: Uint8Array): Stroke[] {

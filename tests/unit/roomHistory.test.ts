@@ -93,7 +93,7 @@ function strokesIn(state: Uint8Array): Stroke[] {
 const settle = (room: Room) => new Promise((r) => setTimeout(r, 10)).then(() => room);
 
 describe('RoomHistory (over the room core)', () => {
-  it('stores the exact state before a clear, also after many updates were merged into its base', async () => {
+  it('stores the exact strokes before a clear of 150', async () => {
     const { rows, join } = await setUp({ everyChanges: 1000 });
     const alice = await join('alice');
     for (let i = 0; i < 150; i++) alice.paint();
@@ -104,6 +104,30 @@ describe('RoomHistory (over the room core)', () => {
     expect(strokesIn(rows[0].state)).toEqual(before);
     expect(rows[0].strokeCount).toBe(150);
     expect(JSON.parse(rows[0].changes)).toEqual([{ userId: 'alice', added: 150, removed: 0, clears: 0, restored: [] }]);
+  });
+
+  it("stores the strokes before one change that deletes others' strokes and adds one, in their order", async () => {
+    const { rows, join } = await setUp({ everyChanges: 1000 });
+    const alice = await join('alice');
+    const bob = await join('bob');
+    for (let i = 0; i < 6; i++) alice.paint();
+    bob.paint();
+    await settle(alice.room);
+    const before = alice.room.strokes.toArray();
+    bob.strokes.doc!.transact(() => {
+      bob.strokes.delete(1, 2);
+      bob.strokes.insert(3, [stroke('sky', 'bob')]);
+    });
+    await settle(alice.room);
+    expect(rows.map((r) => r.reason)).toEqual(['deletion']);
+    expect(strokesIn(rows[0].state)).toEqual(before);
+    expect(rows[0].strokeCount).toBe(7);
+    expect(alice.room.strokes.length).toBe(6);
+    // The version says who changed what before it; bob's deletion goes into the next one.
+    expect(JSON.parse(rows[0].changes)).toEqual([
+      { userId: 'alice', added: 6, removed: 0, clears: 0, restored: [] },
+      { userId: 'bob', added: 1, removed: 0, clears: 0, restored: [] },
+    ]);
   });
 
   it('a restore is one change everyone gets, stored first so it can be restored away', async () => {
