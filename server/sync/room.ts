@@ -110,6 +110,8 @@ export class Room {
   private readonly strokeAuthors = new Map<number, string>();
   private readonly writers = new Map<number, SyncState>();
   private readonly known: ClientAuthors = { authors: this.strokeAuthors, live: (client) => this.writers.has(client) };
+  /** Updates applied since a broadcast went out in this turn of the event loop (see broadcast). */
+  private batch: Array<{ update: Uint8Array; origin: unknown }> | null = null;
 
   constructor(
     readonly id: string,
@@ -121,10 +123,7 @@ export class Room {
     // No local awareness state: the server is not a participant.
     this.awareness.setLocalState(null);
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      const message = encodeMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
-      for (const session of this.syncs.values()) {
-        if (session.socket !== origin) send(session.socket, message);
-      }
+      this.broadcast(update, origin);
       this.events.onChange(this, update, origin);
     });
     this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
@@ -379,6 +378,36 @@ export class Room {
     );
   }
 
+  /**
+   * Sends an applied update to the sessions. The first of a turn of the event loop goes out at
+   * once; the others of that turn (a busy server reads many messages per turn) go out merged, as
+   * one message per session once the turn's I/O is done: a write per session per turn, not per
+   * update. A merge of several senders' updates also reaches its senders: Yjs skips what a
+   * document already has.
+   */
+  private broadcast(update: Uint8Array, origin: unknown): void {
+    if (this.batch) {
+      this.batch.push({ update, origin });
+      return;
+    }
+    this.sendUpdate(update, origin);
+    this.batch = [];
+    setImmediate(() => {
+      const batch = this.batch;
+      this.batch = null;
+      if (!batch?.length) return;
+      const from = batch.every((b) => b.origin === batch[0].origin) ? batch[0].origin : null;
+      this.sendUpdate(batch.length === 1 ? batch[0].update : Y.mergeUpdates(batch.map((b) => b.update)), from);
+    });
+  }
+
+  private sendUpdate(update: Uint8Array, origin: unknown): void {
+    const message = encodeMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
+    for (const session of this.syncs.values()) {
+      if (session.socket !== origin) send(session.socket, message);
+    }
+  }
+
   /** Disconnects everyone on the Yjs channel (server shutdown); clients reconnect to the next instance. */
   closeAll(code = 1001, reason = 'server restarting'): void {
     for (const session of this.syncs.values()) session.socket.close(code, reason);
@@ -388,6 +417,7 @@ export class Room {
 
   /** Frees the document and every extension's per-room state. */
   destroy(): void {
+    this.batch = null;
     this.state.clear();
     this.awareness.destroy();
     this.doc.destroy();
