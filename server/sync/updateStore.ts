@@ -1,6 +1,8 @@
 import * as Y from 'yjs';
-import type { Db } from '../db';
+import { databaseUrlOf, type Db } from '../db';
 import { log } from '../log';
+import { PrismaUpdateRows, type UpdateRows } from './updateRows';
+import { ThreadUpdateRows } from './updateRowsThread';
 
 /** A room's updates waiting for the next commit, with the acknowledgements that commit resolves. */
 interface Pending {
@@ -29,26 +31,36 @@ export interface UpdateStore {
 
 /**
  * Durable log of a room's Yjs updates in the database. Appends are buffered and written every
- * `flushMs`, so a crash (even SIGKILL) loses at most that window; rooms are compacted into a
- * single merged update once their log grows, and on unload.
+ * `flushMs`, all rooms in one commit, so a crash (even SIGKILL) loses at most that window; rooms
+ * are compacted into a single merged update once their log grows, and on unload. The database
+ * work runs on its own thread (updateRowsThread.ts) when `db` came from openDb, in process
+ * otherwise (or if that thread does not start).
  */
 export class PrismaUpdateStore implements UpdateStore {
   private pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private rowsSinceCompact = new Map<string, number>();
+  private readonly rows: Promise<UpdateRows>;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly flushMs: number,
-  ) {}
+  ) {
+    const url = databaseUrlOf(db);
+    this.rows = url
+      ? ThreadUpdateRows.open(url).catch((error: unknown) => {
+          log.warn({ err: error }, 'update rows thread did not start; writing rooms on the main thread');
+          return new PrismaUpdateRows(db);
+        })
+      : Promise.resolve(new PrismaUpdateRows(db));
+  }
 
   async load(roomId: string): Promise<Uint8Array | null> {
     await this.flush();
-    const rows = await this.db.roomUpdate.findMany({ where: { roomId }, orderBy: { id: 'asc' }, select: { data: true } });
-    this.rowsSinceCompact.set(roomId, rows.length);
-    if (rows.length === 0) return null;
-    return Y.mergeUpdates(rows.map((r) => new Uint8Array(r.data)));
+    const { state, rows } = await (await this.rows).load(roomId);
+    this.rowsSinceCompact.set(roomId, rows);
+    return state;
   }
 
   append(roomId: string, update: Uint8Array): Promise<void> {
@@ -75,7 +87,7 @@ export class PrismaUpdateStore implements UpdateStore {
     this.pending = new Map();
     const rows = [...batch].map(([roomId, { updates }]) => ({ roomId, data: Y.mergeUpdates(updates) }));
     try {
-      await this.db.roomUpdate.createMany({ data: rows.map((r) => ({ roomId: r.roomId, data: Buffer.from(r.data) })) });
+      await (await this.rows).write(rows);
     } catch (error) {
       // Keep the updates (and their acknowledgements) for the next flush rather than losing strokes on a transient failure.
       for (const [roomId, failed] of batch) {
@@ -100,15 +112,8 @@ export class PrismaUpdateStore implements UpdateStore {
     }
   }
 
-  /** Replaces a room's rows with one merged update, in one transaction. */
   async compact(roomId: string): Promise<void> {
-    await this.db.$transaction(async (tx) => {
-      const rows = await tx.roomUpdate.findMany({ where: { roomId }, orderBy: { id: 'asc' } });
-      if (rows.length <= 1) return;
-      const merged = Y.mergeUpdates(rows.map((r) => new Uint8Array(r.data)));
-      await tx.roomUpdate.deleteMany({ where: { roomId, id: { lte: rows[rows.length - 1].id } } });
-      await tx.roomUpdate.create({ data: { roomId, data: Buffer.from(merged) } });
-    });
+    await (await this.rows).compact(roomId);
     this.rowsSinceCompact.set(roomId, 1);
   }
 

@@ -15,6 +15,7 @@ export class ThreadClient<Req extends { id: number }, Res> {
   private readonly pending = new Map<number, { resolve(v: Res): void; reject(e: Error): void }>();
   private nextId = 1;
   private exited: Error | null = null;
+  private holdsOnlyWhilePending = false;
 
   private constructor(
     readonly provider: string,
@@ -29,6 +30,7 @@ export class ThreadClient<Req extends { id: number }, Res> {
       if (!reply) return;
       const waiter = this.pending.get(reply.id);
       this.pending.delete(reply.id);
+      if (this.holdsOnlyWhilePending && this.pending.size === 0) this.worker.unref();
       if ('error' in reply) waiter?.reject(reply.error);
       else waiter?.resolve(reply.value);
     });
@@ -68,10 +70,20 @@ export class ThreadClient<Req extends { id: number }, Res> {
     return this.exited?.message ?? null;
   }
 
+  /**
+   * From now on the thread keeps the process alive only while a request is pending: an idle one
+   * does not hold a finished process open, and an answer still comes to one that awaits it.
+   */
+  holdWhilePending(): void {
+    this.holdsOnlyWhilePending = true;
+    if (this.pending.size === 0) this.worker.unref();
+  }
+
   request(make: (id: number) => Req, transfer: ArrayBuffer[] = []): Promise<Res> {
     if (this.exited) return Promise.reject(this.exited);
     const message = make(this.nextId++);
     return new Promise((resolve, reject) => {
+      if (this.holdsOnlyWhilePending && this.pending.size === 0) this.worker.ref();
       this.pending.set(message.id, { resolve, reject });
       this.worker.postMessage(message, transfer);
     });

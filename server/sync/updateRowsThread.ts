@@ -1,0 +1,54 @@
+import { ThreadClient, type ReadReply, type ThreadStart } from '../workers/threadClient';
+import type { UpdateRow, UpdateRows } from './updateRows';
+
+/** What the rows thread is started with. */
+export interface RowsThreadData {
+  databaseUrl: string;
+}
+
+export type ToRowsThread =
+  | { type: 'load'; id: number; roomId: string }
+  | { type: 'write'; id: number; rows: UpdateRow[] }
+  | { type: 'compact'; id: number; roomId: string };
+
+type Loaded = { state: Uint8Array | null; rows: number };
+
+export type FromRowsThread = ThreadStart | { type: 'done'; id: number; loaded?: Loaded } | { type: 'error'; id: number; message: string };
+
+const workerUrl = new URL('./updateRows.worker.ts', import.meta.url);
+
+const readReply: ReadReply<Loaded | undefined> = (message) => {
+  const m = message as FromRowsThread;
+  if (m?.type === 'done') return { id: m.id, value: m.loaded };
+  if (m?.type === 'error') return { id: m.id, error: new Error(m.message) };
+  return null;
+};
+
+/**
+ * UpdateRows on a worker thread with its own database connection: better-sqlite3 runs every query
+ * synchronously, so on the main thread each group commit (fsync included) and each compaction
+ * stalled every room's sync loop for its whole duration.
+ */
+export class ThreadUpdateRows implements UpdateRows {
+  private constructor(private readonly thread: ThreadClient<ToRowsThread, Loaded | undefined>) {}
+
+  static async open(databaseUrl: string): Promise<ThreadUpdateRows> {
+    const data: RowsThreadData = { databaseUrl };
+    const thread = await ThreadClient.open(workerUrl, data, 'update rows thread', readReply);
+    // Idle, it does not keep the process alive; a pending commit does (a shutdown's last flush).
+    thread.holdWhilePending();
+    return new ThreadUpdateRows(thread);
+  }
+
+  async load(roomId: string): Promise<Loaded> {
+    return (await this.thread.request((id) => ({ type: 'load', id, roomId })))!;
+  }
+
+  async write(rows: UpdateRow[]): Promise<void> {
+    await this.thread.request((id) => ({ type: 'write', id, rows }));
+  }
+
+  async compact(roomId: string): Promise<void> {
+    await this.thread.request((id) => ({ type: 'compact', id, roomId }));
+  }
+}
