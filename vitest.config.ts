@@ -25,7 +25,16 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     projects: [
-      { extends: true, test: { name: 'sqlite', include: ['tests/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      // tests/cluster runs on its own (npm run test:cluster, vitest.cluster.config.ts).
+      {
+        extends: true,
+        test: {
+          name: 'sqlite',
+          include: ['tests/**/*.test.ts'],
+          exclude: ['tests/cluster/**', 'node_modules/**'],
+          sequence: { groupOrder: 0 },
+        },
+      },
       ...(withPostgres
         ? [
             {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import next from 'next';
-import { renderProviders, type Config } from './config';
+import { Redis } from 'ioredis';
+import { instanceAddress, renderProviders, type Config } from './config';
 import { migrate, openDb } from './db';
 import { log } from './log';
 import { ModelRegistry } from './models/modelRegistry';
@@ -31,6 +32,9 @@ import { RenderService } from './render/renderService';
 import { renderQueue } from './render/queue/setup';
 import { readinessRoutes } from './http/readiness';
 import { useRedisAdapter } from './cluster/socketAdapter';
+import { RoomOwnership } from './cluster/ownership';
+import { FencedUpdateStore } from './cluster/fencedStore';
+import { RoomForwarder, roomOf } from './cluster/forward';
 import { HiresRenderer } from './render/hires';
 import { hiresRoutes } from './render/hiresRoutes';
 import { Identity } from './identity/identity';
@@ -71,7 +75,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
   identity.limitMinting((req) => ipLimits.mintIdentity(req));
   const models = new ModelRegistry(config.MODELS_DIR, log);
   const rooms = new RoomService(db);
-  const registry = new RoomRegistry(async (roomId) => models.forRoom(await rooms.find(roomId)), config.ROOM_IDLE_MS, log);
+  // With Redis, several sync instances: each room is served by the holder of its lease.
+  const leaseRedis = config.REDIS_URL ? new Redis(config.REDIS_URL) : null;
+  leaseRedis?.on('error', (error: Error) => log.error({ err: error }, 'room lease Redis connection error'));
+  const ownership = leaseRedis
+    ? new RoomOwnership(leaseRedis, { address: instanceAddress(config), ttlMs: config.ROOM_LEASE_MS }, { log, onLost: (id) => lost(id) })
+    : undefined;
+  const registry = new RoomRegistry(async (roomId) => models.forRoom(await rooms.find(roomId)), config.ROOM_IDLE_MS, log, ownership);
+  /** The room's lease is gone (lapsed, taken, or a write found a newer one): its clients go to the new owner. */
+  const lost = (roomId: string) => {
+    if (registry.evict(roomId, 'room moved to another server')) realtime.dropRoom(roomId);
+  };
+  const forwarder = ownership
+    ? new RoomForwarder(async (roomId) => (registry.get(roomId) ? null : ownership.ownerAddress(roomId)), log)
+    : null;
 
   const withUi = config.NO_UI === '0';
   const dev = config.NODE_ENV === 'development';
@@ -87,6 +104,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const staticFiles = createStaticRoutes(config.MODELS_DIR);
   const server = http.createServer((req, res) => {
     void (async () => {
+      if (forwarder && (await forwarder.request(req, res))) return;
       if (await api(req, res)) return;
       if (staticFiles(req, res)) return;
       // Pages get the identity cookie before any script runs, so every socket carries it.
@@ -110,7 +128,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     heartbeatMs: config.HEARTBEAT_MS,
     limits: ipLimits,
   });
-  const realtime = createRealtime(server, { access, registry, identity, log });
+  const realtime = createRealtime(server, { access, registry, identity, log }, { takeUpgrades: true });
   // With Redis, a room's socket.io events reach its sockets on every sync instance.
   const adapter = config.REDIS_URL ? await useRedisAdapter(realtime.io, config.REDIS_URL, log) : null;
   limitSocketsPerAddress(realtime.io, ipLimits);
@@ -143,7 +161,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const catalog = new StyleCatalog(db);
   const voting = new Voting(
     { db, feed: realtime, channel: realtime.channel, registry, identity, catalog, styles, models, rooms, log },
-    { roundMs: config.VOTE_ROUND_MS },
+    { roundMs: config.VOTE_ROUND_MS, ownedRoomsOnly: ownership !== undefined },
   );
   await voting.start();
   const history = new RoomHistory(
@@ -152,7 +170,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   );
   // Persistence first: a room's stored state is applied before the others' onLoad (history
   // starts from it).
-  registry.use(persistence(new PrismaUpdateStore(db, config.PERSIST_FLUSH_MS)), render, voting, history);
+  const stored = new PrismaUpdateStore(db, config.PERSIST_FLUSH_MS);
+  registry.use(persistence(ownership ? new FencedUpdateStore(stored, ownership, lost, log) : stored), render, voting, history);
   // Uploads are rare and small: one CPU session per model, sharing the machine with renders.
   const encoder = new StyleEncoder({ providers: ['cpu'], threads: Math.max(1, Math.min(2, config.RENDER_THREADS)) }, log);
   const gallery = new Gallery({
@@ -194,9 +213,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   server.on(
     'upgrade',
-    guardUpgrade(log, (req, socket, head) => {
+    guardUpgrade(log, async (req, socket, head) => {
+      // A room another instance serves: tunnelled there (no await at all without Redis).
+      if (forwarder && roomOf(req) && (await forwarder.upgrade(req, socket, head))) return;
       if (sync.handleUpgrade(req, socket, head)) return;
-      if (req.url?.startsWith('/socket.io/')) return; // socket.io's own upgrade listener takes it
+      if (req.url?.startsWith('/socket.io/')) return realtime.upgrade(req, socket, head);
       if (nextUpgrade) return nextUpgrade(req, socket, head);
       rejectUpgrade(socket, 404, 'no such endpoint');
     }),
@@ -214,7 +235,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     port,
     close() {
       closing ??= (async () => {
+        // Drain: clients disconnected, rooms stored, then their leases released (registry.close).
         await registry.close();
+        await ownership?.close();
+        leaseRedis?.disconnect();
         voting.close();
         await render.close();
         await queue?.worker?.close();

@@ -79,6 +79,19 @@ const schema = z.object({
    * taken by another worker within about twice this.
    */
   RENDER_LOCK_MS: z.coerce.number().int().min(200).max(600_000).default(5000),
+  /**
+   * With REDIS_URL, each room is served by one sync instance, the holder of its lease in Redis; a
+   * killed instance's rooms are taken over this long after its last renewal (renewed every third).
+   */
+  ROOM_LEASE_MS: z.coerce.number().int().min(1000).max(60_000).default(6000),
+  /**
+   * host:port where the other sync instances reach this one (they forward its rooms' connections
+   * here). Default: HOST (the host name when HOST is 0.0.0.0) and PORT.
+   */
+  INSTANCE_ADDRESS: z
+    .string()
+    .regex(/^[^\s@/]+:\d{1,5}$/, 'host:port')
+    .optional(),
   /** A sync instance gives up on a queued render after this long (no worker running); the next edit renders again. */
   RENDER_JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
 });
@@ -92,6 +105,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${details}`);
   }
   return { ...parsed.data, root };
+}
+
+/** Where other sync instances reach this one (INSTANCE_ADDRESS, or HOST and PORT). */
+export function instanceAddress(config: Pick<Config, 'INSTANCE_ADDRESS' | 'HOST' | 'PORT'>): string {
+  if (config.INSTANCE_ADDRESS) return config.INSTANCE_ADDRESS;
+  if (config.PORT === 0) throw new Error('several sync instances (REDIS_URL) need a fixed PORT or INSTANCE_ADDRESS');
+  return `${config.HOST === '0.0.0.0' ? os.hostname() : config.HOST}:${config.PORT}`;
 }
 
 /** RENDER_PROVIDERS as the list of execution providers the render threads try in order. */

@@ -1,4 +1,5 @@
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Server as SocketServer } from 'socket.io';
 import { isRoomId } from '../lib/protocol';
 import { EVENTS, type ClientToServerEvents, type JoinAck, type ServerToClientEvents } from '../lib/events';
@@ -43,7 +44,12 @@ export type FeedHandler<E extends FeedRequest> = (context: FeedContext, payload:
 export function createRealtime(
   http: HttpServer,
   deps: { access: Pick<RoomAccess, 'grant'>; registry: RoomRegistry; identity: Identity; log: Logger },
+  /** The caller's upgrade listener hands socket.io its upgrades (`upgrade`), after forwarding those of rooms served elsewhere. */
+  options: { takeUpgrades?: boolean } = {},
 ) {
+  // With takeUpgrades, socket.io's own upgrade listener is taken off the server and run by
+  // `upgrade` below, so a feed socket for a room another instance serves is forwarded instead.
+  const before = new Set(http.listeners('upgrade'));
   const io: FeedServer = new SocketServer(http, {
     // Frames are images: raise the 1 MB default.
     maxHttpBufferSize: 8e6,
@@ -51,6 +57,8 @@ export function createRealtime(
     destroyUpgrade: false,
     serveClient: false,
   });
+  const ioUpgrade = http.listeners('upgrade').filter((listener) => !before.has(listener));
+  if (options.takeUpgrades) for (const listener of ioUpgrade) http.off('upgrade', listener as (...args: unknown[]) => void);
   guardSocketHandlers(io, deps.log);
   identifySockets(io, deps.identity);
 
@@ -78,6 +86,8 @@ export function createRealtime(
         reply({ ok: true });
       } catch (error) {
         joining = false;
+        // Another instance serves the room (a client that did not name it when connecting).
+        if ((error as Error).name === 'RoomElsewhere') return reply({ error: 'this room is served by another server: reconnect' });
         deps.log.error({ err: error }, 'joining a room channel failed');
         reply({ error: 'internal error' });
       }
@@ -104,6 +114,17 @@ export function createRealtime(
   return {
     io,
     channel,
+    /** socket.io's upgrade handling (the HTTP server's upgrade listener calls it for /socket.io/). */
+    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+      for (const listener of ioUpgrade) listener.call(http, req, socket, head);
+    },
+    /**
+     * Closes this instance's feed connections of a room it no longer serves (evicted): closing the
+     * transport, not disconnecting, so the clients reconnect (to the room's new owner).
+     */
+    dropRoom(roomId: string): void {
+      for (const id of io.sockets.adapter.rooms.get(roomId) ?? []) io.sockets.sockets.get(id)?.conn.close();
+    },
     /** Registers the answer to one request (before the server listens). */
     handle<E extends FeedRequest>(event: E, handler: FeedHandler<E>): void {
       handlers.set(event, handler as FeedHandler<FeedRequest>);

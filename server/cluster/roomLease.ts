@@ -125,6 +125,18 @@ export class RoomLeases {
     return parseOwner(await this.redis.get(this.ownerKey(roomId)));
   }
 
+  /** The last fencing token granted for the room (to anyone), or null when it was never granted. */
+  async fence(roomId: string): Promise<number | null> {
+    const value = await this.redis.get(`${this.prefix}fence:${roomId}`);
+    return value === null ? null : Number(value);
+  }
+
+  /** This instance's lease of the room, while it holds one. */
+  lease(roomId: string): RoomLease | undefined {
+    const entry = this.held.get(roomId);
+    return entry && view(entry);
+  }
+
   /** Gives the room up (unloaded, or handed over): another instance may take it at once. */
   async release(roomId: string): Promise<void> {
     const entry = this.held.get(roomId);

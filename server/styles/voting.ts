@@ -26,6 +26,11 @@ class VoteError extends Error {}
 export interface VotingOptions {
   /** A round closes this long after it opens unless a majority decides first. */
   roundMs: number;
+  /**
+   * Several sync instances (REDIS_URL): a round's timer runs on the instance serving its room,
+   * armed when that instance loads the room, so it fires once and the room's new owner re-arms it.
+   */
+  ownedRoomsOnly?: boolean;
 }
 
 type RoundRow = NonNullable<Awaited<ReturnType<Voting['loadRound']>>>;
@@ -70,6 +75,16 @@ export class Voting implements RoomExtension {
     deps.feed.handle(EVENTS.voteState, async (context): Promise<VoteAck> => ({ ok: true, state: await this.state(context.room.id) }));
   }
 
+  onLoad(room: Room): void {
+    if (!this.options.ownedRoomsOnly) return;
+    void this.deps.db.voteRound
+      .findMany({ where: { roomId: room.id, status: 'open' }, select: { id: true, closesAt: true } })
+      .then((open) => {
+        for (const r of open) this.arm(room.id, r.id, r.closesAt);
+      })
+      .catch((error: unknown) => this.deps.log.error({ err: error, room: room.id }, 'arming vote rounds failed'));
+  }
+
   onJoin(room: Room): void {
     this.votersChanged(room);
   }
@@ -91,6 +106,7 @@ export class Voting implements RoomExtension {
 
   /** Re-arms the timers of rounds left open by a previous run (closing overdue ones). */
   async start(): Promise<void> {
+    if (this.options.ownedRoomsOnly) return;
     const open = await this.deps.db.voteRound.findMany({ where: { status: 'open' }, select: { id: true, roomId: true, closesAt: true } });
     for (const r of open) this.arm(r.roomId, r.id, r.closesAt);
   }
@@ -234,6 +250,8 @@ export class Voting implements RoomExtension {
     const timer = setTimeout(
       () => {
         this.timers.delete(roundId);
+        // Not serving the room (unloaded or moved): whoever loads it next arms the round again.
+        if (this.options.ownedRoomsOnly && !this.deps.registry.get(roomId)) return;
         this.serial(roomId, async () => {
           const round = await this.loadRound(roundId);
           if (round?.status === 'open') await this.finish(round, 'timer');
@@ -251,10 +269,12 @@ export class Voting implements RoomExtension {
     // Most votes wins; candidates are in proposal order, so a tie goes to the earliest.
     let winner: RoundRow['candidates'][number] | null = null;
     for (const c of round.candidates) if (c.ballots.length > 0 && (!winner || c.ballots.length > winner.ballots.length)) winner = c;
-    await this.deps.db.voteRound.update({
-      where: { id: round.id },
+    // Only while open: a round closes once, whichever instance or path gets there first.
+    const closed = await this.deps.db.voteRound.updateMany({
+      where: { id: round.id, status: 'open' },
       data: { status: 'closed', closedBy, closedAt: new Date(), winnerId: winner?.styleId ?? null },
     });
+    if (closed.count === 0) return;
     if (winner) {
       const model = await this.modelOf(round.roomId);
       const resolved = await this.deps.catalog.resolve(round.roomId, model, winner.styleId);

@@ -5,6 +5,16 @@ import type { ModelEntry } from '../models/modelRegistry';
 import type { Logger } from '../log';
 
 /**
+ * Rooms this instance holds when several serve them (server/cluster/ownership.ts): a room is
+ * claimed before it loads (claim throws when another instance holds it) and released once it is
+ * unloaded. Without it (one process) every room is this process's.
+ */
+export interface RoomClaims {
+  claim(roomId: string): Promise<void>;
+  release(roomId: string): Promise<void>;
+}
+
+/**
  * The live rooms and their lifecycle: a room loads on first use (concurrent opens share one
  * load), runs its extensions' hooks as sessions join, leave and edit, and unloads once it has
  * stayed empty for `idleMs`: extensions store what it holds, the room is destroyed with its
@@ -14,6 +24,9 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
   private readonly loading = new Map<string, Promise<Room>>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  /** Rooms being unloaded: a new load waits for it, so it claims after the release, not before. */
+  private readonly unloading = new Map<string, Promise<void>>();
+  private closing = false;
   private readonly extensions: RoomExtension[] = [];
   private readonly events: RoomEvents = {
     onChange: (room, update, origin) => {
@@ -25,7 +38,8 @@ export class RoomRegistry {
     },
     onLeave: (room, session) => {
       for (const e of this.extensions) e.onLeave?.(room, session);
-      if (room.sessionCount === 0) this.scheduleUnload(room);
+      // An evicted room's sessions leaving must not touch the timer of the room loaded after it.
+      if (room.sessionCount === 0 && this.rooms.get(room.id) === room) this.scheduleUnload(room);
     },
   };
 
@@ -34,6 +48,7 @@ export class RoomRegistry {
     private readonly modelFor: (roomId: string) => Promise<ModelEntry>,
     private readonly idleMs: number,
     private readonly log: Logger,
+    private readonly claims?: RoomClaims,
   ) {}
 
   /** Attaches services to every room; hooks run in the order extensions were added. */
@@ -80,8 +95,17 @@ export class RoomRegistry {
   }
 
   private async load(roomId: string): Promise<Room> {
-    const room = new Room(roomId, await this.modelFor(roomId), this.events, this.log);
-    for (const e of this.extensions) await e.onLoad?.(room);
+    if (this.closing) throw new Error('shutting down');
+    await this.unloading.get(roomId);
+    await this.claims?.claim(roomId);
+    let room: Room;
+    try {
+      room = new Room(roomId, await this.modelFor(roomId), this.events, this.log);
+      for (const e of this.extensions) await e.onLoad?.(room);
+    } catch (error) {
+      await this.claims?.release(roomId);
+      throw error;
+    }
     this.rooms.set(roomId, room);
     this.log.info({ room: roomId, strokes: room.strokes.length }, 'room loaded');
     // Opened without a session (e.g. a gallery save): unload it if nobody joins.
@@ -108,20 +132,63 @@ export class RoomRegistry {
     this.idleTimers.delete(room.id);
     if (room.sessionCount > 0 || this.rooms.get(room.id) !== room) return;
     this.rooms.delete(room.id);
+    const done = (async () => {
+      try {
+        try {
+          for (const e of this.extensions) await e.onStore?.(room);
+        } finally {
+          room.destroy();
+        }
+        for (const e of this.extensions) await e.afterUnload?.(room.id);
+      } finally {
+        // Stored (or failed to): another instance may load it now.
+        await this.claims?.release(room.id);
+      }
+      this.log.info({ room: room.id }, 'room unloaded');
+    })();
+    this.unloading.set(
+      room.id,
+      done.catch(() => undefined),
+    );
     try {
-      for (const e of this.extensions) await e.onStore?.(room);
+      await done;
     } finally {
-      room.destroy();
+      this.unloading.delete(room.id);
     }
-    for (const e of this.extensions) await e.afterUnload?.(room.id);
-    this.log.info({ room: room.id }, 'room unloaded');
   }
 
-  /** Shutdown: disconnect everyone and store what every room holds. */
+  /**
+   * This instance lost the room (its lease lapsed or was taken): another may already serve it,
+   * so nothing more is stored from here. Its sessions are closed with 1012 (service restart) and
+   * reconnect to the new owner; `closed` runs with the room id (the feed drops its connections).
+   */
+  evict(roomId: string, reason: string): boolean {
+    const room = this.rooms.get(roomId);
+    if (!room) return false;
+    this.rooms.delete(roomId);
+    this.cancelUnload(roomId);
+    room.closeAll(1012, reason.slice(0, 120));
+    room.destroy();
+    this.log.warn({ room: roomId, reason }, 'room evicted');
+    void (async () => {
+      for (const e of this.extensions) await e.afterUnload?.(roomId);
+    })().catch((error: unknown) => this.log.error({ err: error, room: roomId }, 'after evicting a room'));
+    return true;
+  }
+
+  /**
+   * Shutdown (and graceful drain): no room loads any more, everyone is disconnected, what every
+   * room holds is stored, then the rooms are released so other instances take them at once.
+   */
   async close(): Promise<void> {
+    this.closing = true;
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
-    for (const room of this.rooms.values()) room.closeAll();
-    for (const room of this.rooms.values()) for (const e of this.extensions) await e.onStore?.(room);
+    const rooms = [...this.rooms.values()];
+    for (const room of rooms) room.closeAll();
+    for (const room of rooms) for (const e of this.extensions) await e.onStore?.(room);
+    this.rooms.clear();
+    await Promise.all([...this.unloading.values()]);
+    await Promise.all(rooms.map((room) => this.claims?.release(room.id)));
   }
 }
