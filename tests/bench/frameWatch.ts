@@ -31,7 +31,8 @@ export class FrameWatch {
   async watch(url: string, room: string, onCounted?: (meta: FrameMeta) => void): Promise<void> {
     const waiting = { any: [] as Sent[], full: [] as Sent[] };
     this.pending.push(waiting);
-    const socket = io(url, { transports: ['websocket'], forceNew: true });
+    // The room in the handshake, as the page opens it: a sync instance forwards it to the room's owner.
+    const socket = io(url, { transports: ['websocket'], forceNew: true, query: { room } });
     this.sockets.push(socket);
     socket.on(EVENTS.frame, (meta: FrameMeta) => {
       const now = performance.now();
