@@ -12,7 +12,7 @@ const post = (message: FromRowsThread) => port.postMessage(message);
 try {
   const db = openDb(databaseUrl);
   await db.$connect();
-  const rows = new PrismaUpdateRows(db);
+  const rows = new PrismaUpdateRows(db, databaseProvider(databaseUrl));
   const serve = async (message: ToRowsThread): Promise<FromRowsThread> => {
     if (message.type === 'load') return { type: 'done', id: message.id, loaded: await rows.load(message.roomId) };
     if (message.type === 'write') await rows.write(message.rows);

@@ -40,6 +40,11 @@ export class ThreadUpdateRows implements UpdateRows {
     return new ThreadUpdateRows(thread);
   }
 
+  /** Why the thread can no longer serve (it crashed), or null while it can. */
+  get failure(): string | null {
+    return this.thread.failure;
+  }
+
   async load(roomId: string): Promise<Loaded> {
     return (await this.thread.request((id) => ({ type: 'load', id, roomId })))!;
   }

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { databaseUrlOf, type Db } from '../db';
+import { databaseProvider, databaseUrlOf, type Db } from '../db';
 import { log } from '../log';
 import { PrismaUpdateRows, type UpdateRows } from './updateRows';
 import { ThreadUpdateRows } from './updateRowsThread';
@@ -33,32 +33,38 @@ export interface UpdateStore {
  * Durable log of a room's Yjs updates in the database. Appends are buffered and written every
  * `flushMs`, all rooms in one commit, so a crash (even SIGKILL) loses at most that window; rooms
  * are compacted into a single merged update once their log grows, and on unload. The database
- * work runs on its own thread (updateRowsThread.ts) when `db` came from openDb, in process
- * otherwise (or if that thread does not start).
+ * work runs on its own thread (updateRowsThread.ts), in process if that thread does not start.
  */
 export class PrismaUpdateStore implements UpdateStore {
   private pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private rowsSinceCompact = new Map<string, number>();
-  private readonly rows: Promise<UpdateRows>;
+  /** The database work in process, where the thread cannot serve. */
+  private readonly inProcess: UpdateRows;
+  private thread: ThreadUpdateRows | null = null;
 
   constructor(
     db: Db,
     private readonly flushMs: number,
   ) {
     const url = databaseUrlOf(db);
-    this.rows = url
-      ? ThreadUpdateRows.open(url).catch((error: unknown) => {
-          log.warn({ err: error }, 'update rows thread did not start; writing rooms on the main thread');
-          return new PrismaUpdateRows(db);
-        })
-      : Promise.resolve(new PrismaUpdateRows(db));
+    if (!url) throw new Error('PrismaUpdateStore needs a client opened by openDb (its thread opens the same database)');
+    this.inProcess = new PrismaUpdateRows(db, databaseProvider(url));
+    ThreadUpdateRows.open(url).then(
+      (thread) => (this.thread = thread),
+      (error: unknown) => log.warn({ err: error }, 'update rows thread did not start; writing rooms on the main thread'),
+    );
+  }
+
+  /** The thread while it serves; in process before it has started and after it died (a failed write is retried there). */
+  private get rows(): UpdateRows {
+    return this.thread && this.thread.failure === null ? this.thread : this.inProcess;
   }
 
   async load(roomId: string): Promise<Uint8Array | null> {
     await this.flush();
-    const { state, rows } = await (await this.rows).load(roomId);
+    const { state, rows } = await this.rows.load(roomId);
     this.rowsSinceCompact.set(roomId, rows);
     return state;
   }
@@ -87,7 +93,7 @@ export class PrismaUpdateStore implements UpdateStore {
     this.pending = new Map();
     const rows = [...batch].map(([roomId, { updates }]) => ({ roomId, data: Y.mergeUpdates(updates) }));
     try {
-      await (await this.rows).write(rows);
+      await this.rows.write(rows);
     } catch (error) {
       // Keep the updates (and their acknowledgements) for the next flush rather than losing strokes on a transient failure.
       for (const [roomId, failed] of batch) {
@@ -108,12 +114,14 @@ export class PrismaUpdateStore implements UpdateStore {
     for (const { roomId } of rows) {
       const count = (this.rowsSinceCompact.get(roomId) ?? 0) + 1;
       this.rowsSinceCompact.set(roomId, count);
-      if (count >= COMPACT_AFTER) await this.compact(roomId);
+      // A failed compaction leaves the rows as they were: the commits after it must still run.
+      if (count >= COMPACT_AFTER)
+        await this.compact(roomId).catch((error: unknown) => log.error({ err: error, room: roomId }, 'compaction failed'));
     }
   }
 
   async compact(roomId: string): Promise<void> {
-    await (await this.rows).compact(roomId);
+    await this.rows.compact(roomId);
     this.rowsSinceCompact.set(roomId, 1);
   }
 
