@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import type { Db } from '../db';
+import { forgetQueryArguments, type Db } from '../db';
 import type { Identity } from '../identity/identity';
 import type { Logger } from '../log';
 import type { RoomRegistry } from '../sync/roomRegistry';
@@ -255,6 +255,7 @@ export class RoomHistory implements RoomExtension {
             changes,
           },
         });
+        forgetQueryArguments();
         const oldest = await db.roomVersion.findFirst({ where: { roomId }, orderBy: { id: 'desc' }, skip: keep, select: { id: true } });
         if (oldest) await db.roomVersion.deleteMany({ where: { roomId, id: { lte: oldest.id } } });
       })
