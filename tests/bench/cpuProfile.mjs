@@ -1,12 +1,16 @@
 /**
  * Preloaded into a benchmark's server (NODE_OPTIONS=--import=<this file>, as Node 20 refuses
  * --cpu-prof there): samples its CPU and records GC pauses and event-loop stalls over 50 ms with
- * their times; on SIGTERM writes server.cpuprofile and stalls.json to CPU_PROFILE_DIR.
+ * their times, and its memory every second; on SIGTERM it collects all garbage, notes the memory
+ * once more (what is still live vs what the allocator keeps) and writes server.cpuprofile and
+ * stalls.json to CPU_PROFILE_DIR.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Session } from 'node:inspector';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 const dir = process.env.CPU_PROFILE_DIR;
 const session = new Session();
@@ -30,11 +34,28 @@ setInterval(() => {
   last = t;
 }, 10).unref();
 
+const MiB = 1024 * 1024;
+const memoryNow = () => {
+  const m = process.memoryUsage();
+  return {
+    at: Math.round(performance.now()),
+    rss: m.rss / MiB,
+    heapUsed: m.heapUsed / MiB,
+    heapTotal: m.heapTotal / MiB,
+    external: m.external / MiB,
+  };
+};
+const memory = [];
+setInterval(() => memory.push(memoryNow()), 1000).unref();
+
 process.once('SIGTERM', () => {
+  v8.setFlagsFromString('--expose-gc');
+  vm.runInNewContext('gc')();
+  const afterGc = memoryNow();
   session.post('Profiler.stop', (error, result) => {
     if (error || !dir) return;
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'server.cpuprofile'), JSON.stringify(result.profile));
-    fs.writeFileSync(path.join(dir, 'stalls.json'), JSON.stringify({ gc, stalls }, null, 1));
+    fs.writeFileSync(path.join(dir, 'stalls.json'), JSON.stringify({ gc, stalls, memory, afterGc }, null, 1));
   });
 });

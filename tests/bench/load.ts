@@ -5,10 +5,16 @@
  * painter -> seen by LOAD_OBSERVERS (2) other painters of its room; stroke ids carry their send
  * time on the shared wall clock) p50/p99/max overall and per 5 s, errors (refusals and closes),
  * the server's RSS and CPU over time, and its RSS after every room has unloaded.
+ * The painters are in this machine's processes, not in browsers of their own: the ones that do not
+ * observe read their socket and answer the sync handshake but do not apply the strokes they are
+ * sent (Yjs on 200 client documents took 1.5 of 2 cores from the server); LOAD_APPLY=all makes
+ * every painter apply them. What the server receives and sends is the same either way.
  * LOAD_PROFILE=<dir>: the server writes a CPU profile and its GC pauses and event-loop stalls there
  * (tests/bench/cpuProfile.mjs).
  */
 import { fork } from 'node:child_process';
+import * as decoding from 'lib0/decoding';
+import * as syncProtocol from 'y-protocols/sync';
 import { fileURLToPath } from 'node:url';
 import { createRoom, startServer } from '../helpers/server';
 import { connect, synced, type YClient } from '../helpers/yclient';
@@ -21,7 +27,10 @@ const RATE = Number(process.env.LOAD_RATE ?? 10);
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const PROCS = Number(process.env.LOAD_PROCS ?? 5);
 const OBSERVERS = Number(process.env.LOAD_OBSERVERS ?? 2);
+const APPLY_ALL = process.env.LOAD_APPLY === 'all';
 const WINDOW_S = 5;
+/** y-websocket's message type of sync messages. */
+const MESSAGE_SYNC = 0;
 /** Rooms unload this long after their last painter left (ROOM_IDLE_MS). */
 const IDLE_MS = 3000;
 
@@ -159,6 +168,7 @@ async function worker({ wsUrl, rooms, tag }: WorkerConfig) {
   all.forEach((c) =>
     c.provider.on('connection-close', (e: CloseEvent | null) => painting && errors.push(e ? `close ${e.code} ${e.reason}` : 'close')),
   );
+  if (!APPLY_ALL) for (const room of painters) for (const painter of room.slice(OBSERVERS)) ignoreUpdates(painter);
   const samples: WorkerReport['samples'] = [];
   let start = 0;
   let painting = false;
@@ -199,6 +209,15 @@ async function worker({ wsUrl, rooms, tag }: WorkerConfig) {
   painting = false;
   all.forEach((c) => c.destroy());
   process.send!({ report: { sent, samples, errors } } satisfies FromWorker, () => process.exit(0));
+}
+
+/** The painter's provider drops the updates it is sent (after its handshake, which it still answers). */
+function ignoreUpdates(painter: YClient): void {
+  const handlers = painter.provider.messageHandlers;
+  const sync = handlers[MESSAGE_SYNC];
+  handlers[MESSAGE_SYNC] = (encoder, decoder, ...rest) => {
+    if (decoding.peekVarUint(decoder) !== syncProtocol.messageYjsUpdate) sync(encoder, decoder, ...rest);
+  };
 }
 
 if (process.argv[2] === 'worker') await worker(JSON.parse(process.argv[3]) as WorkerConfig);
