@@ -11,11 +11,13 @@ import { createRoom, type TestServer } from '../helpers/server';
 import { waitFor } from '../helpers/yclient';
 import { docVersion } from '../../lib/docVersion';
 import { rasterize } from '../../lib/raster';
+import { EVENTS } from '../../lib/events';
 import type { RoomInfo } from '../../lib/protocol';
 import type { Stroke } from '../../lib/strokes';
 import { FrameWatcher, Painter, startCluster, type Cluster } from './cluster';
 
 const LEASE_MS = 4000;
+const VOTE_ROUND_MS = 8000;
 const QUEUE = 'spade-render';
 
 const ids = (p: Painter | { client: Painter['client'] }) => new Set(p.client.strokes.toArray().map((s: Stroke) => s.id));
@@ -43,8 +45,8 @@ describe('two sync instances and two render workers', () => {
     painters.push(p);
     return p;
   };
-  const watcher = (url: string, id: string) => {
-    const w = new FrameWatcher(url, id);
+  const watcher = (url: string, id: string, cookie?: string) => {
+    const w = new FrameWatcher(url, id, cookie);
     watchers.push(w);
     return w;
   };
@@ -55,7 +57,8 @@ describe('two sync instances and two render workers', () => {
       syncs: 2,
       workers: 2,
       // One render job in flight per worker; a short lease so a killed owner's rooms move within seconds.
-      env: { ROOM_LEASE_MS: String(LEASE_MS), RENDER_CONCURRENCY: '2' },
+      // Vote rounds long enough to outlive the owner killed below.
+      env: { ROOM_LEASE_MS: String(LEASE_MS), RENDER_CONCURRENCY: '2', VOTE_ROUND_MS: String(VOTE_ROUND_MS) },
       // A short lock so a killed worker's job is taken by the other within seconds.
       workerEnv: { RENDER_LOCK_MS: '2000' },
     });
@@ -110,6 +113,14 @@ describe('two sync instances and two render workers', () => {
 
     const version = docVersion(first.client.doc);
     await waitFor(() => w1.hasFull(version) && w2.hasFull(version), 60_000, 'a full frame of the latest version at both watchers');
+
+    // The room's API through B is the owner's: a gallery save of the live room (B cannot open it).
+    const saved = await fetch(`${toB.url}/api/rooms/${room}/scenes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'across instances' }),
+    });
+    expect(saved.status).toBe(201);
   });
 
   it('a second room served by the other instance keeps painting throughout', async () => {
@@ -124,8 +135,24 @@ describe('two sync instances and two render workers', () => {
     expect(await redis.get(ownerKey(other))).toMatch(new RegExp(`@127\\.0\\.0\\.1:${b.port} \\d+$`));
   });
 
-  it('SIGKILL of the owner: the other instance serves the room within 10 s, loaded from PostgreSQL, no acknowledged stroke lost', async () => {
+  it('SIGKILL of the owner: the other instance serves the room within 10 s, loaded from PostgreSQL, no acknowledged stroke lost; its open vote round closes once, there', async () => {
     const [first, second] = painters;
+    // A vote round open on A when it dies: the proposer leaves, the other person stays, so only
+    // the round's timer can close it, and that timer must now run on B.
+    const toB = cluster.balancers[1];
+    const person = async () => (await fetch(`${toB.url}/api/me`)).headers.get('set-cookie')!.split(';')[0];
+    const [proposer, bystander] = [watcher(toB.url, room, await person()), watcher(toB.url, room, await person())];
+    await waitFor(() => proposer.joins === 1 && bystander.joins === 1, 10_000, 'the voters joined');
+    const { styles } = (await (await fetch(`${toB.url}/api/rooms/${room}/styles`)).json()) as { styles: Array<{ id: string }> };
+    let round: string | null = null;
+    for (const style of styles) {
+      const ack = (await proposer.socket.emitWithAck(EVENTS.propose, { styleId: style.id })) as { state?: { open: { id: string } | null } };
+      round = ack.state?.open?.id ?? null;
+      if (round) break; // (the room's current style cannot be proposed)
+    }
+    expect(round).not.toBeNull();
+    proposer.close();
+
     // Painting up to the kill: some strokes are acknowledged, the last ones may not be.
     let i = 100;
     const timer = setInterval(() => {
@@ -145,7 +172,12 @@ describe('two sync instances and two render workers', () => {
     const present = ids(newcomer);
     expect(acked.filter((id) => !present.has(id))).toEqual([]);
     expect(await redis.get(ownerKey(room))).toMatch(new RegExp(`@127\\.0\\.0\\.1:${b.port} \\d+$`));
-    expect(b.output()).toContain('"msg":"room loaded"');
+    const loadedHere = () =>
+      b
+        .output()
+        .split('\n')
+        .some((l) => l.includes(`"room":"${room}"`) && l.includes('"msg":"room loaded"'));
+    await waitFor(loadedHere, 5000, 'B logged loading the room');
     console.info(`takeover: ${takeoverMs} ms after SIGKILL (lease ${LEASE_MS} ms)`);
 
     // The painters reconnect (to B) and resend what the dead owner never stored: all converge.
@@ -160,6 +192,18 @@ describe('two sync instances and two render workers', () => {
     // Both watchers reconnected and joined again (through B).
     const [w1, w2] = watchers;
     await waitFor(() => w1.joins >= 2 && w2.joins >= 2, 20_000, 'the watchers joined again');
+
+    // The round closes once, by its timer, on the room's new owner.
+    const closed = (s: TestServer) =>
+      s
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"msg":"style vote closed"'));
+    await waitFor(() => closed(b).length > 0, VOTE_ROUND_MS + 10_000, "the round closed by B's timer");
+    expect(closed(b)).toHaveLength(1);
+    expect(closed(b)[0]).toContain(`"round":"${round}"`);
+    expect(closed(b)[0]).toContain('"closedBy":"timer"');
+    expect(closed(a)).toEqual([]);
   });
 
   it('SIGKILL of a worker mid-job: the room still gets its latest frame', async () => {
@@ -200,7 +244,8 @@ describe('two sync instances and two render workers', () => {
     const late = p.paint('tree', 1);
     await waitFor(() => p.client.closes.some((c) => c.code === 1012), 10_000, 'the session closed as the room moved');
     expect(p.acknowledged()).not.toContain(late);
-    expect(b.output()).toContain('"msg":"room evicted"');
+    // (B's log reaches this process through a pipe, after the close reached the client.)
+    await waitFor(() => b.output().includes('"msg":"room evicted"'), 5000, "B's log of the eviction");
     // The taker never shows up: its lease lapses, B takes the room back, and the stroke is resent and stored.
     await waitFor(() => p.acknowledged().includes(late), 15_000, 'the late stroke acknowledged by the next owner');
     expect(await redis.get(ownerKey(third))).toMatch(new RegExp(`@127\\.0\\.0\\.1:${b.port} ${token + 1}$`));

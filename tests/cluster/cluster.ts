@@ -171,9 +171,10 @@ export class FrameWatcher {
   readonly frames: Array<FrameMeta & { at: number }> = [];
   joins = 0;
 
-  constructor(url: string, room: string) {
+  /** `cookie`: as that person (GET /api/me), who may then propose and vote. */
+  constructor(url: string, room: string, cookie?: string) {
     // The room in the handshake, as the page opens it: any instance forwards it to the room's owner.
-    this.socket = io(url, { transports: ['websocket'], forceNew: true, query: { room } });
+    this.socket = io(url, { transports: ['websocket'], forceNew: true, query: { room }, extraHeaders: cookie ? { cookie } : {} });
     this.socket.on(EVENTS.frame, (meta: FrameMeta) => this.frames.push({ ...meta, at: performance.now() }));
     this.socket.on('connect', () =>
       this.socket.emit(EVENTS.join, room, (reply: unknown) => {
