@@ -1,8 +1,9 @@
-// A room store's database work on its own thread (updateRowsThread.ts): queries, fsyncs and the
-// merges of compaction and load happen here, off the sync loop.
+// Rooms' database work on its own thread (updateRowsThread.ts): the update store's queries, fsyncs
+// and the merges of compaction and load, and history versions, happen here, off the sync loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import { databaseProvider, openDb } from '../db';
 import { PrismaUpdateRows } from './updateRows';
+import { addVersion } from '../rooms/versionRows';
 import type { FromRowsThread, RowsThreadData, ToRowsThread } from './updateRowsThread';
 
 const port = parentPort!;
@@ -17,6 +18,7 @@ try {
     if (message.type === 'load') return { type: 'done', id: message.id, loaded: await rows.load(message.roomId) };
     if (message.type === 'write') await rows.write(message.rows);
     else if (message.type === 'compact') await rows.compact(message.roomId);
+    else if (message.type === 'version') await addVersion(db, message.version, message.keep);
     else throw new Error(`the rows thread does not serve '${String((message as { type?: unknown })?.type)}' messages`);
     return { type: 'done', id: message.id };
   };

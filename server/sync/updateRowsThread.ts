@@ -1,5 +1,6 @@
 import { ThreadClient, type ReadReply, type ThreadStart } from '../workers/threadClient';
 import type { UpdateRow, UpdateRows } from './updateRows';
+import type { VersionRow } from '../rooms/versionRows';
 
 /** What the rows thread is started with. */
 export interface RowsThreadData {
@@ -9,7 +10,8 @@ export interface RowsThreadData {
 export type ToRowsThread =
   | { type: 'load'; id: number; roomId: string }
   | { type: 'write'; id: number; rows: UpdateRow[] }
-  | { type: 'compact'; id: number; roomId: string };
+  | { type: 'compact'; id: number; roomId: string }
+  | { type: 'version'; id: number; version: VersionRow; keep: number };
 
 type Loaded = { state: Uint8Array | null; rows: number };
 
@@ -56,4 +58,18 @@ export class ThreadUpdateRows implements UpdateRows {
   async compact(roomId: string): Promise<void> {
     await this.thread.request((id) => ({ type: 'compact', id, roomId }));
   }
+
+  /** A history version (server/rooms/versionRows.ts), written after the commits queued before it. */
+  async addVersion(version: VersionRow, keep: number): Promise<void> {
+    await this.thread.request((id) => ({ type: 'version', id, version, keep }));
+  }
+}
+
+const threads = new Map<string, Promise<ThreadUpdateRows>>();
+
+/** The one rows thread per database this process runs (the update store and the history share it). */
+export function roomRowsThread(databaseUrl: string): Promise<ThreadUpdateRows> {
+  let thread = threads.get(databaseUrl);
+  if (!thread) threads.set(databaseUrl, (thread = ThreadUpdateRows.open(databaseUrl)));
+  return thread;
 }

@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { databaseProvider, databaseUrlOf, type Db } from '../db';
 import { log } from '../log';
 import { PrismaUpdateRows, type UpdateRows } from './updateRows';
-import { ThreadUpdateRows } from './updateRowsThread';
+import { roomRowsThread, type ThreadUpdateRows } from './updateRowsThread';
 
 /** A room's updates waiting for the next commit, with the acknowledgements that commit resolves. */
 interface Pending {
@@ -51,7 +51,7 @@ export class PrismaUpdateStore implements UpdateStore {
     const url = databaseUrlOf(db);
     if (!url) throw new Error('PrismaUpdateStore needs a client opened by openDb (its thread opens the same database)');
     this.inProcess = new PrismaUpdateRows(db, databaseProvider(url));
-    ThreadUpdateRows.open(url).then(
+    roomRowsThread(url).then(
       (thread) => (this.thread = thread),
       (error: unknown) => log.warn({ err: error }, 'update rows thread did not start; writing rooms on the main thread'),
     );
