@@ -236,6 +236,8 @@ describe('two sync instances and two render workers', () => {
     const third = await createRoom(b.url, false);
     const p = painter(b.wsUrl, third);
     await p.synced();
+    const feed = watcher(b.url, third);
+    await waitFor(() => feed.joins === 1, 10_000, 'the watcher joined');
     p.paint('sea', 0);
     await waitFor(() => p.acknowledged().length === 1, 10_000, 'the first stroke acknowledged');
     // Another instance takes the room (as if B had been paused past its lease): a newer token.
@@ -248,6 +250,8 @@ describe('two sync instances and two render workers', () => {
     await waitFor(() => b.output().includes('"msg":"room evicted"'), 5000, "B's log of the eviction");
     // The taker never shows up: its lease lapses, B takes the room back, and the stroke is resent and stored.
     await waitFor(() => p.acknowledged().includes(late), 15_000, 'the late stroke acknowledged by the next owner');
+    // The feed connection was dropped with the room and joined it again.
+    await waitFor(() => feed.joins === 2, 10_000, 'the watcher joined the room again');
     expect(await redis.get(ownerKey(third))).toMatch(new RegExp(`@127\\.0\\.0\\.1:${b.port} ${token + 1}$`));
   });
 
