@@ -9,10 +9,13 @@
  * observe read their socket and answer the sync handshake but do not apply the strokes they are
  * sent (Yjs on 200 client documents took 1.5 of 2 cores from the server); LOAD_APPLY=all makes
  * every painter apply them. What the server receives and sends is the same either way.
+ * LOAD_MALLOC: the server's allocator, jemalloc (the default where Debian's libjemalloc2 is
+ * installed; glibc's malloc kept some 200 MiB after every room unloaded) or glibc.
  * LOAD_PROFILE=<dir>: the server writes a CPU profile and its GC pauses and event-loop stalls there
  * (tests/bench/cpuProfile.mjs).
  */
 import { fork } from 'node:child_process';
+import fs from 'node:fs';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +31,8 @@ const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const PROCS = Number(process.env.LOAD_PROCS ?? 5);
 const OBSERVERS = Number(process.env.LOAD_OBSERVERS ?? 2);
 const APPLY_ALL = process.env.LOAD_APPLY === 'all';
+const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+const MALLOC = process.env.LOAD_MALLOC ?? (fs.existsSync(JEMALLOC) ? 'jemalloc' : 'glibc');
 const WINDOW_S = 5;
 /** y-websocket's message type of sync messages. */
 const MESSAGE_SYNC = 0;
@@ -57,6 +62,7 @@ async function main() {
     env: {
       IP_MAX_SOCKETS: '100000',
       ROOM_IDLE_MS: String(IDLE_MS),
+      ...(MALLOC === 'jemalloc' ? { LD_PRELOAD: JEMALLOC } : {}),
       ...(process.env.LOAD_PROFILE
         ? {
             NODE_OPTIONS: `--import=${fileURLToPath(new URL('./cpuProfile.mjs', import.meta.url))}`,
@@ -134,7 +140,7 @@ async function main() {
   const sent = reports.reduce((a, r) => a + r.sent, 0);
   const errors = reports.flatMap((r) => r.errors);
   console.log(
-    `bench:load: ${ROOMS} rooms x ${PAINTERS} painters x ${RATE} strokes/s x ${SECONDS} s, painters in ${workers.length} processes`,
+    `bench:load: ${ROOMS} rooms x ${PAINTERS} painters x ${RATE} strokes/s x ${SECONDS} s, painters in ${workers.length} processes, ${APPLY_ALL ? 'all' : `${OBSERVERS} per room`} applying updates, server on ${MALLOC} malloc`,
   );
   console.log(`strokes sent           ${sent} (${(sent / SECONDS).toFixed(0)}/s)`);
   console.log(`latency samples        ${latencies.length} (${OBSERVERS} observers per room)`);
