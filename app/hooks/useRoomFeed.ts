@@ -54,7 +54,8 @@ export function useRoomFeed(roomId: string) {
   const socketRef = useRef<FeedSocket | null>(null);
 
   useEffect(() => {
-    const socket: FeedSocket = io({ transports: ['websocket'] });
+    // The room in the handshake: an instance that does not own the room forwards the socket to the one that does.
+    const socket: FeedSocket = io({ transports: ['websocket'], query: { room: roomId } });
     socketRef.current = socket;
     let shown: ShownFrame | null = null;
     const join = () =>
