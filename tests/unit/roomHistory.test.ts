@@ -10,26 +10,21 @@ import type { Identity } from '../../server/identity/identity';
 import { RoomRegistry } from '../../server/sync/roomRegistry';
 import type { Room, SyncSession } from '../../server/sync/room';
 import { RoomHistory, type HistoryOptions } from '../../server/rooms/history';
+import type { VersionRow } from '../../server/rooms/versionRows';
 import { FakeSocket, testModel as model } from '../helpers/roomFakes';
 
-interface VersionRow {
+/** A stored version: what the history writes, with the database's id and time. */
+interface StoredVersion extends VersionRow {
   id: number;
-  roomId: string;
   createdAt: Date;
-  reason: string;
-  byUserId: string | null;
-  restoredFrom: number | null;
-  state: Uint8Array;
-  strokeCount: number;
-  changes: string;
 }
 
 /** The four RoomVersion queries the history makes, over an array. */
-function fakeDb(): { db: Db; rows: VersionRow[] } {
-  const rows: VersionRow[] = [];
+function fakeDb(): { db: Db; rows: StoredVersion[] } {
+  const rows: StoredVersion[] = [];
   let next = 1;
   const roomVersion = {
-    create: ({ data }: { data: Omit<VersionRow, 'id' | 'createdAt'> }) => {
+    create: ({ data }: { data: VersionRow }) => {
       rows.push({ ...data, id: next++, createdAt: new Date() });
       return Promise.resolve();
     },
