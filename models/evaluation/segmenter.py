@@ -202,6 +202,16 @@ def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_
                         'progress': prog}, ckpt + '.tmp')
             os.replace(ckpt + '.tmp', ckpt)  # an interrupted save never corrupts the last good one
 
+    def record_check(what):
+        """The segmenter's mIoU on real images of the check range, kept in run/checks.json."""
+        sc = check_miou(net, size=size, device=dev)
+        prog['checks'].append({'step': prog['step'], 'minutes': round(prog['train_seconds'] / 60, 1),
+                               'miou': round(sc['miou'], 4), 'acc': round(sc['acc'], 4)})
+        log(f"segmenter {what}: mIoU {sc['miou']:.3f} acc {sc['acc']:.3f} {sc['iou']}")
+        os.makedirs(run, exist_ok=True)
+        with open(os.path.join(run, 'checks.json'), 'w') as f:
+            json.dump(prog['checks'], f, indent=1)
+
     t0 = last_ckpt = last_check = time.time()
     owed = 0.0
     start_seconds, start_step = prog['train_seconds'], prog['step']
@@ -233,24 +243,13 @@ def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_
             log(f"segmenter step {prog['step']} loss {loss.item():.4f} {prog['train_seconds'] / 60:.1f} min "
                 f"pool {len(pool.lab)} drawn {prog['images_drawn']}")
         if run and now - last_check > check_minutes * 60:
-            sc = check_miou(net, size=size, device=dev)
-            prog['checks'].append({'step': prog['step'], 'minutes': round(prog['train_seconds'] / 60, 1),
-                                   'miou': round(sc['miou'], 4), 'acc': round(sc['acc'], 4)})
-            log(f"segmenter check: mIoU {sc['miou']:.3f} acc {sc['acc']:.3f} {sc['iou']}")
-            with open(os.path.join(run, 'checks.json'), 'w') as f:
-                json.dump(prog['checks'], f, indent=1)
+            record_check('check')
             last_check = time.time()
         if ckpt and now - last_ckpt > ckpt_minutes * 60:
             save_ckpt()
             last_ckpt = time.time()
     if run:  # the ceiling reached by this invocation, whatever its length
-        sc = check_miou(net, size=size, device=dev)
-        prog['checks'].append({'step': prog['step'], 'minutes': round(prog['train_seconds'] / 60, 1),
-                               'miou': round(sc['miou'], 4), 'acc': round(sc['acc'], 4)})
-        log(f"segmenter final check: mIoU {sc['miou']:.3f} acc {sc['acc']:.3f}")
-        os.makedirs(run, exist_ok=True)
-        with open(os.path.join(run, 'checks.json'), 'w') as f:
-            json.dump(prog['checks'], f, indent=1)
+        record_check('final check')
     save_ckpt()
     meta = {'steps': prog['step'], 'crops_seen': prog['step'] * batch, 'scenes_drawn': prog['images_drawn'],
             'crop': crop, 'minutes': round(prog['train_seconds'] / 60, 1), 'runs': prog['runs'], 'checks': prog['checks'],

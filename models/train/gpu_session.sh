@@ -53,7 +53,7 @@ elif probe --amp 0; then EXTRA="--amp 0"; say "probe ok without AMP";
 elif SPADE_DATA_DEVICE=cpu probe --amp 0; then EXTRA="--amp 0"; export SPADE_DATA_DEVICE=cpu; say "probe ok with CPU data, no AMP";
 else say "probe failed; continuing anyway"; fi
 # where a step's time goes, for the next session's speed-up (probe: 3 warm-up + 8 profiled steps)
-[ "${SMOKE:-0}" = 1 ] || { probe $EXTRA --max-steps 12 --profile-steps 8; cp "$R/probe/p/profile.txt" "$R/" 2>/dev/null; say "profile: $(head -c 0 "$R/profile.txt" 2>/dev/null && echo written)"; }
+[ "${SMOKE:-0}" = 1 ] || { probe $EXTRA --max-steps 12 --profile-steps 8; cp "$R/probe/p/profile.txt" "$R/" 2>/dev/null; [ -f "$R/profile.txt" ] && say "profile written" || say "no profile"; }
 rm -rf "$R/probe"
 
 bounded() {  # minutes name command...: a hard cap of minutes + 1 (CUDA start-up and the data pool
