@@ -9,7 +9,10 @@
  * 2. contention: the frame thread renders full frames back to back (busy rooms) for a while with
  *    the hi-res thread idle, then while it renders 1024 px images in a loop; the frames' p50/p95
  *    and how many frames of delay the hi-res work added.
- * Run: npm run bench:hires [-- --reps 5 --seconds 24 --rounds 4]
+ * Every figure comes with its official-size ratio: the official-size generator (tests/bench/official.ts)
+ * timed in the same run at 256 px and, as an any-size graph like ours, at 512 and 1024 px
+ * (--official-reps runs after a warm-up; BENCH_OFFICIAL=0 skips it, about a minute at 1024 px).
+ * Run: npm run bench:hires [-- --reps 5 --seconds 24 --rounds 4 --official-reps 1]
  */
 import path from 'node:path';
 import fs from 'node:fs';
@@ -23,6 +26,7 @@ import { planImport } from '../../lib/labelMapImport';
 import { rasterize } from '../../lib/raster';
 import type { Stroke } from '../../lib/strokes';
 import { percentile, rssMiB } from './procStats';
+import { exportOfficial, officialEnabled, ratio, timeGraph } from './official';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const arg = (name: string, fallback: number) => {
@@ -32,6 +36,7 @@ const arg = (name: string, fallback: number) => {
 const REPS = arg('reps', 5);
 const SECONDS = arg('seconds', 24);
 const ROUNDS = arg('rounds', 4);
+const OFFICIAL_REPS = arg('official-reps', 1);
 const threads = Number(process.env.RENDER_THREADS ?? Math.max(1, os.availableParallelism()));
 const hiresThreads = Number(process.env.HIRES_THREADS ?? threads);
 const fmt = (values: number[]) =>
@@ -61,6 +66,20 @@ async function main() {
     `hi-res bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${threads} intra-op threads (hi-res ${hiresThreads}), load average ${os.loadavg()[0].toFixed(1)}; layout lake_mountains (${strokes.length} strokes); alone at nice ${speedNice}, contention at frame nice ${nice} / hi-res nice ${hiresNice}`,
   );
 
+  // The yardstick first, on an otherwise idle process: official size at every size timed below.
+  const official = officialEnabled ? exportOfficial(true) : null;
+  const officialMs = new Map<number, number>();
+  if (official) {
+    officialMs.set(256, await timeGraph(official.frame, 256, Math.max(3, OFFICIAL_REPS)));
+    for (const size of [512, 1024]) officialMs.set(size, await timeGraph(official.dynamic!, size, OFFICIAL_REPS));
+    official.remove();
+    console.log(
+      `official size (${official.info}), graph alone, median: ${[...officialMs].map(([size, ms]) => `${size} px ${ms.toFixed(0)} ms`).join(', ')}`,
+    );
+  }
+  const vsOfficial = (size: number, values: number[]) =>
+    `official-size ratio ${ratio(officialMs.get(size) ?? null, percentile(values, 50))}`;
+
   const [w, h] = model.size;
   const labels256 = rasterize(strokes, w, h, model.labels);
   const frameMs: number[] = [];
@@ -69,7 +88,7 @@ async function main() {
     await fastFrames.run(labels256, z, 'full');
     if (i > 0) frameMs.push(performance.now() - started);
   }
-  console.log(`256 px full frame (frame thread): ${fmt(frameMs)}`);
+  console.log(`256 px full frame (frame thread): ${fmt(frameMs)}, ${vsOfficial(256, frameMs)}`);
   for (const size of [256, 512, 1024]) {
     const render: number[] = [];
     const encode: number[] = [];
@@ -85,9 +104,9 @@ async function main() {
       png = bytes.byteLength;
     }
     const target = size === 512 ? ' (target <= 400)' : size === 1024 ? ' (target <= 2000)' : '';
-    const ratio = (percentile(render, 50) / percentile(frameMs, 50)).toFixed(1);
+    const frames = (percentile(render, 50) / percentile(frameMs, 50)).toFixed(1);
     console.log(
-      `${size} px hi-res: render ${fmt(render)}${target}, ${ratio}x the frame; PNG ${fmt(encode)}, ${(png / 1024).toFixed(0)} KiB`,
+      `${size} px hi-res: render ${fmt(render)}${target}, ${frames}x the frame, ${vsOfficial(size, render)} (rasterising included); PNG ${fmt(encode)}, ${(png / 1024).toFixed(0)} KiB`,
     );
   }
   console.log(
@@ -125,9 +144,9 @@ async function main() {
   }
   const p50 = percentile(alone, 50);
   const frames_ = (ms: number) => ((ms - p50) / p50).toFixed(2);
-  console.log(`busy rooms, frames alone: ${fmt(alone)}, p95 ${percentile(alone, 95).toFixed(0)} ms`);
+  console.log(`busy rooms, frames alone: ${fmt(alone)}, p95 ${percentile(alone, 95).toFixed(0)} ms, ${vsOfficial(256, alone)}`);
   console.log(
-    `busy rooms, frames beside 1024 px renders: ${fmt(beside)}, p95 ${percentile(beside, 95).toFixed(0)} ms; ${hiresDone} hi-res images meanwhile; ` +
+    `busy rooms, frames beside 1024 px renders: ${fmt(beside)}, p95 ${percentile(beside, 95).toFixed(0)} ms, ${vsOfficial(256, beside)}; ${hiresDone} hi-res images meanwhile; ` +
       `added per frame: p50 ${(percentile(beside, 50) - p50).toFixed(0)} ms = ${frames_(percentile(beside, 50))} frames, p95 ${frames_(percentile(beside, 95))} frames`,
   );
   await frames.close();

@@ -9,6 +9,7 @@
  * run as a script.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { connect, synced, type YClient } from '../helpers/yclient';
 import type { Stroke } from '../../lib/strokes';
@@ -28,6 +29,8 @@ export interface PainterReport {
   strokes: number;
   latencies: number[];
   cpuSeconds: number;
+  /** This process's event-loop delay over the measured window, ms: what the clients themselves add to a latency. */
+  loopDelay: { p99: number; max: number };
   errors: string[];
 }
 
@@ -115,15 +118,20 @@ async function worker(config: PainterConfig) {
   // The first seconds pay for JIT and the database's first queries: measure the steady state.
   await new Promise((r) => setTimeout(r, go.warmupMs));
   const cpu0 = process.cpuUsage();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
   measuring = true;
   await new Promise((r) => setTimeout(r, go.measureMs));
+  const cpu = process.cpuUsage(cpu0); // over the measured window, as the parent divides it
+  delay.disable();
+  const loopDelay = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
   measuring = false;
   timers.forEach(clearInterval);
   await new Promise((r) => setTimeout(r, 500)); // strokes still in flight arrive
-  const cpu = process.cpuUsage(cpu0);
   clients.forEach((c) => c.destroy());
-  process.send!({ report: { strokes: counted, latencies, cpuSeconds: (cpu.user + cpu.system) / 1e6, errors } } satisfies FromWorker, () =>
-    process.exit(0),
+  process.send!(
+    { report: { strokes: counted, latencies, cpuSeconds: (cpu.user + cpu.system) / 1e6, loopDelay, errors } } satisfies FromWorker,
+    () => process.exit(0),
   );
 }
 

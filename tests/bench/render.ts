@@ -4,17 +4,17 @@
  * (any quality) and stroke -> full-quality frame at the watcher p50/p95, and stroke -> the
  * stroke at a co-painter (a second Yjs client: how the sync loop fares while the server renders);
  * then the shipped generator (and its draft graph) against an official-size one (ngf 64, random
- * weights, same export path) in onnxruntime-node for the speed ratio. Run: npm run bench:render
+ * weights, same export path; tests/bench/official.ts) in onnxruntime-node: every render figure is
+ * printed with its ratio to that run's official-size time. Run: npm run bench:render
+ * (BENCH_ROOMS=1,4,16; BENCH_OFFICIAL=0 skips the official-size timing and its ratios)
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { createRoom, startServer } from '../helpers/server';
 import { connect, synced, type YClient } from '../helpers/yclient';
 import { percentile } from './procStats';
 import { bandStroke, FrameWatch, p50p95 } from './frameWatch';
+import { exportOfficial, officialEnabled, ratio, timeGraph } from './official';
 
 const SECONDS = 10;
 const STROKE_EVERY_MS = 250;
@@ -75,61 +75,46 @@ async function runRooms(roomCount: number) {
   };
 }
 
-async function timeModel(file: string, runs: number): Promise<number> {
-  const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: os.availableParallelism() });
-  const feeds = {
-    labels: new ort.Tensor('uint8', new Uint8Array(256 * 256), [1, 256, 256]),
-    z: new ort.Tensor('float32', new Float32Array(256), [1, 256]),
-  };
-  await session.run(feeds);
-  const times: number[] = [];
-  for (let k = 0; k < runs; k++) {
-    const t = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t);
-  }
-  await session.release();
-  return percentile(times, 50);
-}
-
 const f = (n: number) => n.toFixed(0);
-const lines = [
-  '| rooms painting | frames | frames/s | draft frames | render full p50 / p95 ms | render draft p50 / p95 ms | stroke -> first frame p50 / p95 ms | stroke -> full frame p50 / p95 ms | strokes without a full frame | stroke -> co-painter p50 / p95 ms |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-];
+const runs: Array<Awaited<ReturnType<typeof runRooms>>> = [];
 for (const n of (process.env.BENCH_ROOMS ?? '1,4,16').split(',').map(Number)) {
-  const r = await runRooms(n);
-  const share = r.frames > 0 ? Math.round((100 * r.drafts) / r.frames) : 0;
-  lines.push(
-    `| ${n} | ${r.frames} | ${r.fps.toFixed(1)} | ${share}% | ${p50p95(r.render.full)} | ${p50p95(r.render.draft)} | ${p50p95(r.s2f)} | ${p50p95(r.s2full)} | ${r.unanswered} | ${p50p95(r.s2peer)} |`,
-  );
+  runs.push(await runRooms(n));
   console.error(`done: ${n} rooms`);
 }
-console.log(`### Render loop (one stroke every ${STROKE_EVERY_MS} ms per room, ${SECONDS} s, CPU, 256x256 WebP frames)\n`);
-console.log(
-  `Frames and frames/s over the ${SECONDS} s of painting; stroke latencies include frames up to ${DRAIN_MS} ms after it stops.\n`,
-);
-console.log(lines.join('\n'));
 
 // MODELS_DIR (as for the server) lets a candidate model directory be benchmarked end to end.
 const landscape = path.join(process.env.MODELS_DIR ?? path.join(root, 'models'), 'landscape');
 const shipped = path.join(landscape, 'generator.onnx');
 const draftName = (JSON.parse(fs.readFileSync(path.join(landscape, 'model.json'), 'utf8')) as { draft?: string }).draft;
 const draft = draftName ? path.join(landscape, draftName) : null;
-const official = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spade-official-')), 'official.onnx');
-const made = spawnSync(
-  '/usr/bin/python3',
-  ['-m', 'models.export.random_config', official, '--ngf', '64', '--nhidden', '128'],
-  { encoding: 'utf8', cwd: root }, // models/ is a package run from the repository root
+const shippedMs = await timeGraph(shipped, 256, 10);
+const draftMs = draft ? await timeGraph(draft, 256, 10) : null;
+const official = officialEnabled ? exportOfficial(false) : null;
+const officialMs = official ? await timeGraph(official.frame, 256, 3) : null;
+official?.remove();
+
+const lines = [
+  '| rooms painting | frames | frames/s | draft frames | render full p50 / p95 ms | render draft p50 / p95 ms | official-size ratio (full / draft p50) | stroke -> first frame p50 / p95 ms | stroke -> full frame p50 / p95 ms | strokes without a full frame | stroke -> co-painter p50 / p95 ms |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+];
+for (const r of runs) {
+  const share = r.frames > 0 ? Math.round((100 * r.drafts) / r.frames) : 0;
+  const ratios = `${ratio(officialMs, percentile(r.render.full, 50))} / ${ratio(officialMs, percentile(r.render.draft, 50))}`;
+  lines.push(
+    `| ${r.roomCount} | ${r.frames} | ${r.fps.toFixed(1)} | ${share}% | ${p50p95(r.render.full)} | ${p50p95(r.render.draft)} | ${ratios} | ${p50p95(r.s2f)} | ${p50p95(r.s2full)} | ${r.unanswered} | ${p50p95(r.s2peer)} |`,
+  );
+}
+console.log(`### Render loop (one stroke every ${STROKE_EVERY_MS} ms per room, ${SECONDS} s, CPU, 256x256 WebP frames)\n`);
+console.log(
+  `Frames and frames/s over the ${SECONDS} s of painting; stroke latencies include frames up to ${DRAIN_MS} ms after it stops. ` +
+    "Official-size ratio: the official-size graph alone (timed below, this run) over the server's render time (rasterising, thread hop and WebP included).\n",
 );
-if (made.status !== 0) throw new Error(`official-size export failed:\n${made.stderr}`);
-const shippedMs = await timeModel(shipped, 10);
-const draftMs = draft ? await timeModel(draft, 10) : null;
-const officialMs = await timeModel(official, 3);
-fs.rmSync(path.dirname(official), { recursive: true, force: true });
+console.log(lines.join('\n'));
 console.log('\n### Shipped vs official-size generator (onnxruntime-node, CPU, one 256x256 frame, median)\n');
-console.log('| model | ms per frame |\n|---|---:|');
-console.log(`| shipped (${path.relative(root, shipped)}) | ${f(shippedMs)} |`);
-if (draft && draftMs !== null) console.log(`| shipped draft graph (${path.relative(root, draft)}) | ${f(draftMs)} |`);
-console.log(`| official size: ngf 64, SPADE hidden 128 (random weights, same export) | ${f(officialMs)} |`);
-console.log(`\nSpeed-up: ${(officialMs / shippedMs).toFixed(1)}x (${made.stdout.trim()})`);
+console.log('| model | ms per frame | official-size ratio |\n|---|---:|---:|');
+console.log(`| shipped (${path.relative(root, shipped)}) | ${f(shippedMs)} | ${ratio(officialMs, shippedMs)} |`);
+if (draft && draftMs !== null)
+  console.log(`| shipped draft graph (${path.relative(root, draft)}) | ${f(draftMs)} | ${ratio(officialMs, draftMs)} |`);
+if (official && officialMs !== null)
+  console.log(`| official size: ngf 64, SPADE hidden 128 (random weights, same export; ${official.info}) | ${f(officialMs)} | 1.0x |`);
+else console.log('| official size | not timed (BENCH_OFFICIAL=0) | - |');
