@@ -21,7 +21,7 @@ export interface OfficialGraphs {
   frame: string;
   /** generator_dynamic.onnx (any multiple of 32 px, as the hi-res graph), when asked for. */
   dynamic: string | null;
-  /** random_config's line: params and GMACs. */
+  /** What was exported: config, params and GMACs (random_config's figures). */
   info: string;
   remove(): void;
 }
@@ -37,7 +37,11 @@ const python = (args: string[]) => {
 export function exportOfficial(dynamic: boolean): OfficialGraphs {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-official-'));
   const frame = path.join(dir, 'generator.onnx');
-  const info = python(['-m', 'models.export.random_config', frame, '--ngf', '64', '--nhidden', '128']);
+  const made = JSON.parse(python(['-m', 'models.export.random_config', frame, '--ngf', '64', '--nhidden', '128'])) as {
+    params: number;
+    gmacs_exported_graph: number;
+  };
+  const info = `ngf 64, SPADE hidden 128, random weights, ${(made.params / 1e6).toFixed(1)} M params, ${made.gmacs_exported_graph} GMACs at 256 px`;
   if (dynamic) python(['-m', 'models.export.hires_graph', dir]);
   return {
     frame,

@@ -115,6 +115,5 @@ console.log('| model | ms per frame | official-size ratio |\n|---|---:|---:|');
 console.log(`| shipped (${path.relative(root, shipped)}) | ${f(shippedMs)} | ${ratio(officialMs, shippedMs)} |`);
 if (draft && draftMs !== null)
   console.log(`| shipped draft graph (${path.relative(root, draft)}) | ${f(draftMs)} | ${ratio(officialMs, draftMs)} |`);
-if (official && officialMs !== null)
-  console.log(`| official size: ngf 64, SPADE hidden 128 (random weights, same export; ${official.info}) | ${f(officialMs)} | 1.0x |`);
+if (official && officialMs !== null) console.log(`| official size (${official.info}; same export) | ${f(officialMs)} | 1.0x |`);
 else console.log('| official size | not timed (BENCH_OFFICIAL=0) | - |');
