@@ -1,5 +1,5 @@
 // Rooms' database work on its own thread (updateRowsThread.ts): the update store's queries, fsyncs
-// and the merges of compaction and load, and history versions, happen here, off the sync loop.
+// and the merges of compaction, load and history versions happen here, off the sync loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import { databaseProvider, openDb } from '../db';
 import { PrismaUpdateRows } from './updateRows';
@@ -16,9 +16,9 @@ try {
   const rows = new PrismaUpdateRows(db, databaseProvider(databaseUrl));
   const serve = async (message: ToRowsThread): Promise<FromRowsThread> => {
     if (message.type === 'load') return { type: 'done', id: message.id, loaded: await rows.load(message.roomId) };
+    if (message.type === 'version') return { type: 'done', id: message.id, version: await addVersion(db, message.version, message.keep) };
     if (message.type === 'write') await rows.write(message.rows);
     else if (message.type === 'compact') await rows.compact(message.roomId);
-    else if (message.type === 'version') await addVersion(db, message.version, message.keep);
     else throw new Error(`the rows thread does not serve '${String((message as { type?: unknown })?.type)}' messages`);
     return { type: 'done', id: message.id };
   };

@@ -1,6 +1,6 @@
 import { ThreadClient, type ReadReply, type ThreadStart } from '../workers/threadClient';
 import type { UpdateRow, UpdateRows } from './updateRows';
-import type { VersionRow } from '../rooms/versionRows';
+import type { VersionDraft } from '../rooms/versionRows';
 
 /** What the rows thread is started with. */
 export interface RowsThreadData {
@@ -11,17 +11,20 @@ export type ToRowsThread =
   | { type: 'load'; id: number; roomId: string }
   | { type: 'write'; id: number; rows: UpdateRow[] }
   | { type: 'compact'; id: number; roomId: string }
-  | { type: 'version'; id: number; version: VersionRow; keep: number };
+  | { type: 'version'; id: number; version: VersionDraft; keep: number };
 
 type Loaded = { state: Uint8Array | null; rows: number };
 
-export type FromRowsThread = ThreadStart | { type: 'done'; id: number; loaded?: Loaded } | { type: 'error'; id: number; message: string };
+export type FromRowsThread =
+  ThreadStart | { type: 'done'; id: number; loaded?: Loaded; version?: Uint8Array } | { type: 'error'; id: number; message: string };
+
+type Reply = { loaded?: Loaded; version?: Uint8Array };
 
 const workerUrl = new URL('./updateRows.worker.ts', import.meta.url);
 
-const readReply: ReadReply<Loaded | undefined> = (message) => {
+const readReply: ReadReply<Reply> = (message) => {
   const m = message as FromRowsThread;
-  if (m?.type === 'done') return { id: m.id, value: m.loaded };
+  if (m?.type === 'done') return { id: m.id, value: { loaded: m.loaded, version: m.version } };
   if (m?.type === 'error') return { id: m.id, error: new Error(m.message) };
   return null;
 };
@@ -32,7 +35,7 @@ const readReply: ReadReply<Loaded | undefined> = (message) => {
  * stalled every room's sync loop for its whole duration.
  */
 export class ThreadUpdateRows implements UpdateRows {
-  private constructor(private readonly thread: ThreadClient<ToRowsThread, Loaded | undefined>) {}
+  private constructor(private readonly thread: ThreadClient<ToRowsThread, Reply>) {}
 
   static async open(databaseUrl: string): Promise<ThreadUpdateRows> {
     const data: RowsThreadData = { databaseUrl };
@@ -48,7 +51,7 @@ export class ThreadUpdateRows implements UpdateRows {
   }
 
   async load(roomId: string): Promise<Loaded> {
-    return (await this.thread.request((id) => ({ type: 'load', id, roomId })))!;
+    return (await this.thread.request((id) => ({ type: 'load', id, roomId }))).loaded!;
   }
 
   async write(rows: UpdateRow[]): Promise<void> {
@@ -59,9 +62,9 @@ export class ThreadUpdateRows implements UpdateRows {
     await this.thread.request((id) => ({ type: 'compact', id, roomId }));
   }
 
-  /** A history version (server/rooms/versionRows.ts), written after the commits queued before it. */
-  async addVersion(version: VersionRow, keep: number): Promise<void> {
-    await this.thread.request((id) => ({ type: 'version', id, version, keep }));
+  /** A history version (server/rooms/versionRows.ts), written after the commits queued before it; resolves with its state. */
+  async addVersion(version: VersionDraft, keep: number): Promise<Uint8Array> {
+    return (await this.thread.request((id) => ({ type: 'version', id, version, keep }))).version!;
   }
 }
 

@@ -171,6 +171,24 @@ describe('RoomHistory (over the room core)', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('a version of the current document holds exactly its strokes, merged from the version before and the edits since', async () => {
+    const { history, rows, join } = await setUp({ everyChanges: 4 });
+    const alice = await join('alice');
+    const expected: Stroke[][] = [];
+    for (let i = 0; i < 12; i++) {
+      if (i % 3 === 2) alice.strokes.delete(0, 1);
+      else alice.paint();
+      if ((i + 1) % 4 === 0) expected.push(alice.room.strokes.toArray());
+      // Each version is written while the next edit comes in: the one after merges from its state and that edit.
+      if (i % 4 === 0) await settle(alice.room);
+    }
+    alice.paint();
+    await history.onStore(alice.room);
+    expected.push(alice.room.strokes.toArray());
+    expect(rows.map((r) => r.reason)).toEqual(['periodic', 'periodic', 'periodic', 'unload']);
+    expect(rows.map((r) => strokesIn(r.state))).toEqual(expected);
+  });
+
   it('stores a version every N changes', async () => {
     const { rows, join } = await setUp({ everyChanges: 4 });
     const alice = await join('alice');
