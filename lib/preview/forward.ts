@@ -169,40 +169,61 @@ export class PreviewGenerator {
   /**
    * labels: label ids, row-major [n, H, W] (H, W = config.size); z: [n, zDim].
    * Returns NHWC float image in [-1, 1]. Caller disposes the result.
+   * With a cache (n = 1 only), blocks whose inputs equal the last render's are taken from it.
    */
-  forwardTensor(labels: Uint8Array, z: Float32Array, n = 1): tf.Tensor4D {
+  forwardTensor(labels: Uint8Array, z: Float32Array, n = 1, cache?: BlockCache): tf.Tensor4D {
     const c = this.config;
     const [H, W] = c.size;
     if (labels.length !== n * H * W) throw new Error(`labels: expected ${n * H * W} values`);
     if (z.length !== n * c.zDim) throw new Error(`z: expected ${n * c.zDim} values`);
+    if (cache && n !== 1) throw new Error('a block cache holds one picture: n must be 1');
     return tf.tidy(() => {
       const seg = new SegCache(labels, [n, H, W], c.labelNc);
-      const zt = tf.tensor2d(z, [n, c.zDim]);
-      const x = tf.add(tf.matMul(zt, this.fc.weight), this.fc.bias);
-      // PyTorch view(N, 16ngf, sh, sw) is channel-major: reshape NCHW then go NHWC
-      let h = tf.transpose(tf.reshape(x, [n, 16 * c.ngf, c.sh, c.sw]), [0, 2, 3, 1]) as tf.Tensor4D;
+      // a block's output is a function of its input and the label map at its resolution: while
+      // z and every map so far equal the cached ones, the cached output is the one it would give
+      let reusing = cache?.sameZ(z) ?? false;
+      if (cache && !reusing) cache.reset(z);
+      let h: tf.Tensor4D | null = null;
+      let [rh, rw] = [c.sh, c.sw];
       // skip the first upsamplings when the configured size is below numUp doublings
-      const skip = c.numUp - Math.round(Math.log2(H / c.sh));
-      let ups = 0;
-      const up = (t: tf.Tensor4D): tf.Tensor4D => {
-        ups += 1;
-        if (ups <= skip) return t;
-        return tf.image.resizeNearestNeighbor(t, [t.shape[1] * 2, t.shape[2] * 2]);
-      };
-      h = this.block(h, seg, 'head_0');
-      h = up(h);
-      h = this.block(h, seg, 'G_middle_0');
-      h = this.block(h, seg, 'G_middle_1');
-      for (const b of ['up_0', 'up_1', 'up_2', 'up_3']) h = this.block(up(h), seg, b);
-      if (c.blocks.includes('up_4')) h = this.block(up(h), seg, 'up_4');
-      return tf.tanh(conv(tf.leakyRelu(h, 0.2), this.convImg)) as tf.Tensor4D;
+      let skip = c.numUp - Math.round(Math.log2(H / c.sh));
+      const blocks = ['head_0', 'G_middle_0', 'G_middle_1', 'up_0', 'up_1', 'up_2', 'up_3', 'up_4'].filter((b) => c.blocks.includes(b));
+      for (const [i, name] of blocks.entries()) {
+        let up = false;
+        if (UPSAMPLED.has(name)) {
+          up = skip <= 0;
+          skip -= 1;
+        }
+        if (up) [rh, rw] = [rh * 2, rw * 2];
+        const key = seg.labelsAt(rh, rw);
+        const kept = cache?.at(i);
+        if (reusing && kept && sameBytes(kept.labels, key)) {
+          h = kept.out;
+          continue;
+        }
+        if (reusing) cache?.dropFrom(i); // what follows was made from another input
+        reusing = false;
+        // PyTorch view(N, 16ngf, sh, sw) is channel-major: reshape NCHW then go NHWC
+        h ??= tf.transpose(
+          tf.reshape(tf.add(tf.matMul(tf.tensor2d(z, [n, c.zDim]), this.fc.weight), this.fc.bias), [n, 16 * c.ngf, c.sh, c.sw]),
+          [0, 2, 3, 1],
+        ) as tf.Tensor4D;
+        if (up) h = tf.image.resizeNearestNeighbor(h, [rh, rw]);
+        h = this.block(h, seg, name);
+        cache?.put(i, key, h);
+      }
+      return tf.tanh(conv(tf.leakyRelu(h!, 0.2), this.convImg)) as tf.Tensor4D;
     });
   }
 
   /** labels + z -> RGBA bytes (H*W*4), for an ImageData or a canvas. */
-  async render(labels: Uint8Array, z: Float32Array): Promise<{ width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> }> {
+  async render(
+    labels: Uint8Array,
+    z: Float32Array,
+    cache?: BlockCache,
+  ): Promise<{ width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> }> {
     const [H, W] = this.config.size;
-    const out = this.forwardTensor(labels, z, 1);
+    const out = this.forwardTensor(labels, z, 1, cache);
     const rgb = await out.data();
     out.dispose();
     const rgba = new Uint8ClampedArray(H * W * 4);
@@ -227,6 +248,9 @@ export class PreviewGenerator {
   }
 }
 
+/** The blocks that start with a 2x upsampling (unless skipped for a smaller size). */
+const UPSAMPLED = new Set(['G_middle_0', 'up_0', 'up_1', 'up_2', 'up_3', 'up_4']);
+
 /** 'same' 3x3 (or 1x1) conv with its bias fused in. */
 function conv(x: tf.Tensor4D, c: Conv): tf.Tensor4D {
   return tf.fused.conv2d({ x, filter: c.filter, bias: c.bias, strides: 1, pad: 'same' });
@@ -250,9 +274,54 @@ function foldNorm(s: tf.Tensor1D, t: tf.Tensor1D, gw: tf.Tensor, bw: tf.Tensor, 
   };
 }
 
-/** The one-hot label map at each resolution a block needs, made once per forward pass. */
+/**
+ * The last render's block outputs, with the label map each block saw and the z they were made
+ * from. A stroke seldom changes the 2x2..8x8 maps (nearest samples every 32nd..8th pixel), so
+ * the coarse blocks of the next picture usually come from here. Holds tensors: dispose() it.
+ */
+export class BlockCache {
+  private z: Float32Array | null = null;
+  private readonly steps: Array<{ labels: Uint8Array; out: tf.Tensor4D }> = [];
+
+  sameZ(z: Float32Array): boolean {
+    return this.z !== null && this.z.length === z.length && this.z.every((v, i) => v === z[i]);
+  }
+
+  reset(z: Float32Array): void {
+    this.dispose();
+    this.z = z.slice();
+  }
+
+  at(i: number): { labels: Uint8Array; out: tf.Tensor4D } | undefined {
+    return this.steps[i];
+  }
+
+  /** Forgets steps i.. (made from an input that is about to change). */
+  dropFrom(i: number): void {
+    for (const s of this.steps.splice(i)) s.out.dispose();
+  }
+
+  /** Records step i (steps are put in order after dropFrom or reset); copies the label bytes. */
+  put(i: number, labels: Uint8Array, out: tf.Tensor4D): void {
+    this.steps[i] = { labels: labels.slice(), out: tf.keep(out) };
+  }
+
+  dispose(): void {
+    this.dropFrom(0);
+    this.z = null;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The label map at each resolution a block needs (bytes and one-hot), made once per forward pass. */
 class SegCache {
-  private readonly at = new Map<number, tf.Tensor4D>();
+  private readonly ids = new Map<number, Uint8Array>();
+  private readonly hot = new Map<number, tf.Tensor4D>();
 
   constructor(
     private readonly labels: Uint8Array,
@@ -261,29 +330,40 @@ class SegCache {
   ) {}
 
   /**
-   * [n,h,w,labelNc] one-hot, built on the bytes (one upload instead of three tfjs ops per
-   * resolution). Nearest downsampling by an integer factor picks rows/cols 0, f, 2f.. (= PyTorch
-   * F.interpolate(mode='nearest'), floor(i * in/out)).
+   * [n,h,w] label ids. Nearest downsampling by an integer factor picks rows/cols 0, f, 2f.. (=
+   * PyTorch F.interpolate(mode='nearest'), floor(i * in/out)).
    */
-  oneHot(h: number, w: number): tf.Tensor4D {
-    let v = this.at.get(h);
+  labelsAt(h: number, w: number): Uint8Array {
+    let v = this.ids.get(h);
     if (!v) {
       const [n, H, W] = this.shape;
-      const fy = H / h;
-      const fx = W / w;
-      const L = this.labelNc;
-      const out = new Float32Array(n * h * w * L);
-      for (let b = 0, o = 0; b < n; b++) {
-        for (let y = 0; y < h; y++) {
-          const row = b * H * W + y * fy * W;
-          for (let x = 0; x < w; x++, o += L) {
-            const label = this.labels[row + x * fx];
-            if (label < L) out[o + label] = 1; // out of range: an all-zero row, as tf.oneHot gives
+      if (h === H && w === W) v = this.labels;
+      else {
+        const fy = H / h;
+        const fx = W / w;
+        v = new Uint8Array(n * h * w);
+        for (let b = 0, o = 0; b < n; b++) {
+          for (let y = 0; y < h; y++) {
+            const row = b * H * W + y * fy * W;
+            for (let x = 0; x < w; x++) v[o++] = this.labels[row + x * fx];
           }
         }
       }
-      v = tf.tensor4d(out, [n, h, w, L]);
-      this.at.set(h, v);
+      this.ids.set(h, v);
+    }
+    return v;
+  }
+
+  /** [n,h,w,labelNc] one-hot, built on the bytes (one upload instead of three tfjs ops per resolution). */
+  oneHot(h: number, w: number): tf.Tensor4D {
+    let v = this.hot.get(h);
+    if (!v) {
+      const ids = this.labelsAt(h, w);
+      const L = this.labelNc;
+      const out = new Float32Array(ids.length * L);
+      for (let i = 0; i < ids.length; i++) if (ids[i] < L) out[i * L + ids[i]] = 1; // out of range: an all-zero row, as tf.oneHot gives
+      v = tf.tensor4d(out, [this.shape[0], h, w, L]);
+      this.hot.set(h, v);
     }
     return v;
   }

@@ -1,7 +1,10 @@
 /**
  * The preview model's forward pass alone, in Node with tfjs's wasm backend (SIMD, one thread:
  * the same kernels the browser's worker runs), to split stroke -> preview into the model and
- * the rest. Median / p95 / min of 40 renders (labels -> RGBA) after 30 warm-up renders.
+ * the rest. Two rows per artifact, median / p95 / min over the 60 pictures of a brush stroke
+ * (a disc of radius 4 px moving across a striped map, one picture per step) after 30 warm-up
+ * renders: every picture from scratch, and with the coarse blocks reused while their label
+ * maps are unchanged (BlockCache, what the browser's worker does).
  *
  *   npx tsx tests/bench/previewForward.ts [artifact dir, default models/landscape-preview] ...
  */
@@ -9,30 +12,50 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PreviewGenerator, type PreviewModelJson } from '../../lib/preview/forward';
+import { BlockCache, PreviewGenerator, type PreviewModelJson } from '../../lib/preview/forward';
 import { percentile } from './procStats';
+
+/** The label maps of a stroke being drawn: each one the previous with the brush moved on. */
+function strokeFrames(h: number, w: number, labelNc: number, steps: number): Uint8Array[] {
+  const map = new Uint8Array(h * w).map((_, i) => (i * 7) % labelNc); // stripes: every class present
+  const frames: Uint8Array[] = [];
+  for (let s = 0; s < steps; s++) {
+    const cx = 4 + ((w - 8) * s) / steps;
+    const cy = h * 0.3 + h * 0.4 * (s / steps);
+    for (let y = Math.floor(cy - 4); y <= cy + 4; y++)
+      for (let x = Math.floor(cx - 4); x <= cx + 4; x++)
+        if ((x - cx) ** 2 + (y - cy) ** 2 <= 16 && x >= 0 && y >= 0 && x < w && y < h) map[y * w + x] = 1;
+    frames.push(map.slice());
+  }
+  return frames;
+}
 
 await tf.setBackend('wasm');
 await tf.ready();
+console.log('| artifact | config | coarse blocks | p50 ms | p95 ms | min ms |');
+console.log('|---|---|---|---:|---:|---:|');
 for (const dir of process.argv.length > 2 ? process.argv.slice(2) : ['models/landscape-preview']) {
   const json = JSON.parse(readFileSync(path.join(dir, 'tfjs/model.json'), 'utf8')) as PreviewModelJson;
   const g = await PreviewGenerator.load(json, async (p) => {
     const b = readFileSync(path.join(dir, 'tfjs', p));
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   });
-  const [h, w] = json.config.size;
-  const labels = new Uint8Array(h * w).map((_, i) => (i * 7) % json.config.labelNc); // stripes: every class present
-  const z = new Float32Array(json.config.zDim).fill(0.1);
-  for (let i = 0; i < 30; i++) await g.render(labels, z);
-  const times: number[] = [];
-  for (let i = 0; i < 40; i++) {
-    const t = performance.now();
-    await g.render(labels, z);
-    times.push(performance.now() - t);
-  }
   const c = json.config;
-  console.log(
-    `| ${dir} | ${c.norm ?? 'spade'} ngf ${c.ngf}${c.norm === 'clade' ? '' : `, hidden ${c.nhidden}`}, ${h} px | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} | ${Math.min(...times).toFixed(1)} |`,
-  );
+  const [h, w] = c.size;
+  const frames = strokeFrames(h, w, c.labelNc, 60);
+  const z = new Float32Array(c.zDim).fill(0.1);
+  for (let i = 0; i < 30; i++) await g.render(frames[i], z);
+  for (const cache of [undefined, new BlockCache()]) {
+    const times: number[] = [];
+    for (const labels of frames) {
+      const t = performance.now();
+      await g.render(labels, z, cache);
+      times.push(performance.now() - t);
+    }
+    cache?.dispose();
+    console.log(
+      `| ${dir} | ${c.norm ?? 'spade'} ngf ${c.ngf}${c.norm === 'clade' ? '' : `, hidden ${c.nhidden}`}, ${h} px | ${cache ? 'reused' : 'run'} | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} | ${Math.min(...times).toFixed(1)} |`,
+    );
+  }
   g.dispose();
 }
