@@ -205,7 +205,7 @@ def evaluate_model(name, synth, net, data, styles, fixtures, ref, dev, k_worst=6
     return r, sorted(per_image, key=lambda t: t[0])[:k_worst]
 
 
-def worst_png(worst, path, tile=128):
+def worst_sheet(worst, path, tile=128):
     def fit(t):
         t = t if t.dim() == 3 else t[None]
         return F.interpolate(t[None].float(), size=(tile, tile), mode='nearest')[0]
@@ -341,7 +341,7 @@ def main(argv=None):
             spec = f'floor:classmean@{a.size}'
         synth = open_synth(spec, preset_n=a.preset_n, preset_size=min(a.size, 256)).to(dev)
         r, worst = evaluate_model(name, synth, net, data, styles, fixtures, ref, dev)
-        worst_png(worst, os.path.join(a.out, f"worst_{name.replace(' ', '_')}.png"))
+        worst_sheet(worst, os.path.join(a.out, f"worst_{name.replace(' ', '_')}.jpg"))
         rows.append(r)
         print(f"{name}: mIoU {r['layouts']['miou']:.3f} texture {r['texture_error']:.2f} "
               f"PSNR {r['recon_psnr']} SFD {r['sfd']:.2f} ({time.time() - t0:.0f} s)", flush=True)

@@ -76,7 +76,7 @@ def main():
         check(rows[0]['recon_psnr'] is None and rows[2]['recon_psnr'] > 0, 'G(E(x)) PSNR for models with an encoder only')
         check(set(rows[2]['styles']) == {p[0] for p in evaluate.PRESETS}, 'every preset scored for brightness')
         names = sorted(os.listdir(out))
-        check('results.md' in names and 'worst_palette.png' in names and 'worst_spade.png' in names, f'report files written {names}')
+        check('results.md' in names and 'worst_palette.jpg' in names and 'worst_spade.jpg' in names, f'report files written {names}')
         md = open(os.path.join(out, 'results.md')).read()
         check('real images (ceiling)' in md and '| sky |' in md and '| spade | 2 |' in md,
               'markdown table has the ceiling, per-class rows and seeds grouped by name')

@@ -11,7 +11,7 @@ Label ids and names come from models/landscape/labels.json (the canvas palette).
     labels, images, style = make_batch(seed, batch=4, height=256, width=256)
     labels: int64 [B,H,W]; images: float32 [B,3,H,W] in [-1,1]; style: dict of [B] tensors
 
-CLI: /usr/bin/python3 -m models.train.data --sheet models/train/contact_sheet.png
+CLI: /usr/bin/python3 -m models.train.data --sheet models/train/contact_sheet.jpg
 """
 import json
 import math
@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from models import options
+from models.train.common import save_image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LABELS_PATH = os.path.join(HERE, '..', 'landscape', 'labels.json')
@@ -555,13 +556,6 @@ def colorize(labels):
     return PALETTE.to(labels.device)[labels].permute(0, 3, 1, 2)
 
 
-def save_png(t, path):
-    """[3,H,W] float in [0,1] -> PNG (PIL)."""
-    from PIL import Image
-    a = (t.clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).cpu().numpy()
-    Image.fromarray(a).save(path)
-
-
 def contact_sheet(path, n=12, size=256, seed=0, cols=3):
     L, img, st = make_batch(seed, n, size, size)
     tiles = torch.cat([colorize(L), (img + 1) / 2], 3)  # label map beside image
@@ -571,7 +565,7 @@ def contact_sheet(path, n=12, size=256, seed=0, cols=3):
     for i in range(n):
         r_, c_ = divmod(i, cols)
         sheet[:, r_ * (size + pad):r_ * (size + pad) + size, c_ * (2 * size + pad):c_ * (2 * size + pad) + 2 * size] = tiles[i]
-    save_png(sheet, path)
+    save_image(sheet, path)
     return st
 
 
@@ -579,7 +573,7 @@ if __name__ == '__main__':
     import argparse
     import time
     p = argparse.ArgumentParser()
-    p.add_argument('--sheet', default=os.path.join(HERE, 'contact_sheet.png'))
+    p.add_argument('--sheet', default=os.path.join(HERE, 'contact_sheet.jpg'))
     p.add_argument('--n', type=int, default=12)
     p.add_argument('--size', type=int, default=256)
     options.add_seed(p, 0)
