@@ -34,11 +34,12 @@ export class LocalRenderer implements FrameRenderer {
     return this.unavailable.get(modelId) ?? 'model not loaded';
   }
 
-  async render(request: RenderRequest): Promise<RenderedFrame> {
+  async render(request: RenderRequest, generated?: () => void): Promise<RenderedFrame> {
     const failure = this.failure(request.modelId);
     const thread = this.threads.get(request.modelId);
     if (failure || !thread) throw new Error(`model ${request.modelId} cannot render: ${failure}`);
     const { rgb, quality } = await thread.run(request.labels, request.z, request.quality);
+    generated?.();
     const [width, height] = thread.model.size;
     return { bytes: await encodeFrame(rgb, width, height, request.format), quality };
   }

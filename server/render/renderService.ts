@@ -59,7 +59,7 @@ export class RenderService implements RoomExtension {
     this.scheduler = new RenderScheduler({
       concurrency: options.concurrency,
       isWatched: (roomId) => deps.channel.audience(roomId) > 0,
-      render: (roomId, quality) => this.render(roomId, quality),
+      render: (roomId, quality, generated) => this.render(roomId, quality, generated),
       onError: (roomId, error) => deps.log.error({ err: error, room: roomId }, 'render failed'),
     });
   }
@@ -93,7 +93,7 @@ export class RenderService implements RoomExtension {
     this.deps.channel.emit(roomId, EVENTS.renderStatus, status);
   }
 
-  private async render(roomId: string, asked: FrameQuality): Promise<FrameQuality | null> {
+  private async render(roomId: string, asked: FrameQuality, generated: () => void): Promise<FrameQuality | null> {
     const room = this.deps.registry.get(roomId);
     if (!room) return null;
     const model = room.model;
@@ -113,15 +113,10 @@ export class RenderService implements RoomExtension {
     const painted = labels.slice(); // kept with the frame: a renderer may transfer `labels` away
     this.emitStatus(roomId, { state: 'rendering', version });
     const style = await this.deps.styles.get(roomId, model);
-    const { bytes, quality } = await this.renderer.render({
-      roomId,
-      modelId: model.id,
-      version,
-      labels,
-      z: style.z,
-      quality: asked,
-      format: this.options.format,
-    });
+    const { bytes, quality } = await this.renderer.render(
+      { roomId, modelId: model.id, version, labels, z: style.z, quality: asked, format: this.options.format },
+      generated,
+    );
     const [width, height] = model.size;
     const meta: FrameMeta = {
       roomId,

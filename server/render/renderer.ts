@@ -31,6 +31,10 @@ export interface FrameRenderer {
   start(models: ModelEntry[]): Promise<void>;
   /** Why a model cannot render here, or null when it can (or when workers decide). */
   failure(modelId: string): string | null;
-  render(request: RenderRequest): Promise<RenderedFrame>;
+  /**
+   * `generated`, when given, is called once the generator is free for the next render and only
+   * this frame's encoding is left (renderers that cannot tell never call it).
+   */
+  render(request: RenderRequest, generated?: () => void): Promise<RenderedFrame>;
   close(): Promise<void>;
 }

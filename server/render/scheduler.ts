@@ -1,16 +1,20 @@
 import type { FrameQuality } from '../../lib/protocol';
 
 export interface SchedulerOptions {
-  /** Renders allowed at once across all rooms (sized to the ONNX sessions' capacity). */
+  /**
+   * Renders allowed in the generator at once across all rooms (sized to the ONNX sessions'
+   * capacity). A render that reports its generator done (`generated`) frees its place while its
+   * frame is still being encoded, so the next room's inference starts at once.
+   */
   concurrency: number;
   /** Rooms nobody is watching are not rendered. */
   isWatched(roomId: string): boolean;
   /**
    * Renders the room's latest state at the asked quality. Resolves with the quality actually
    * rendered (a model without a draft graph renders 'full' when asked for 'draft'), or null
-   * when nothing was rendered.
+   * when nothing was rendered; may call `generated` once only the encoding is left.
    */
-  render(roomId: string, quality: FrameQuality): Promise<FrameQuality | null>;
+  render(roomId: string, quality: FrameQuality, generated: () => void): Promise<FrameQuality | null>;
   onError?(roomId: string, error: unknown): void;
   /**
    * A room renders a draft when at least this many other rooms are queued behind it (or another
@@ -37,6 +41,8 @@ export class RenderScheduler {
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly inFlight = new Set<string>();
+  /** Renders of `inFlight` still in the generator (not yet reported generated). */
+  private generating = 0;
   /** Rooms owing a full frame, oldest first, with how many more dirty renders may pass them. */
   private readonly refresh = new Map<string, { passes: number }>();
   private idleWaiters: Array<() => void> = [];
@@ -84,7 +90,7 @@ export class RenderScheduler {
   }
 
   private pump(): void {
-    while (this.inFlight.size < this.options.concurrency) {
+    while (this.generating < this.options.concurrency) {
       const next = this.next();
       if (!next) break;
       void this.run(next.roomId, next.quality);
@@ -108,8 +114,8 @@ export class RenderScheduler {
     if (roomId === undefined) return null;
     this.queued.delete(roomId);
     for (const entry of this.refresh.values()) entry.passes -= 1;
-    // Others queued or rendering share the renderer with this room: draft now, full later.
-    const contended = this.queue.length >= (this.options.draftWhenQueued ?? 2) || this.inFlight.size > 0;
+    // Others queued or in the generator share it with this room: draft now, full later.
+    const contended = this.queue.length >= (this.options.draftWhenQueued ?? 2) || this.generating > 0;
     return { roomId, quality: contended ? 'draft' : 'full' };
   }
 
@@ -131,13 +137,25 @@ export class RenderScheduler {
 
   private async run(roomId: string, quality: FrameQuality): Promise<void> {
     this.inFlight.add(roomId);
+    this.generating += 1;
     this.dirty.delete(roomId);
+    let inGenerator = true;
+    const generated = () => {
+      if (!inGenerator) return;
+      inGenerator = false;
+      this.generating -= 1;
+      this.pump();
+    };
     let rendered: FrameQuality | null = null;
     try {
-      rendered = await this.options.render(roomId, quality);
+      rendered = await this.options.render(roomId, quality, generated);
     } catch (error) {
       this.options.onError?.(roomId, error);
     } finally {
+      if (inGenerator) {
+        inGenerator = false;
+        this.generating -= 1;
+      }
       this.inFlight.delete(roomId);
       if (this.dirty.has(roomId)) this.enqueue(roomId);
       // A full frame is owed after one round of the rooms waiting now (at least one render).

@@ -12,11 +12,13 @@ function harness(concurrency = 1, watched: (id: string) => boolean = () => true,
   /** `room:quality` as asked, in start order. */
   const asked: string[] = [];
   const finish = new Map<string, Array<() => void>>();
+  const generatedOf = new Map<string, () => void>();
   const scheduler = new RenderScheduler({
     concurrency,
     ...(draftWhenQueued === null ? {} : { draftWhenQueued }),
     isWatched: watched,
-    render: (roomId, quality) => {
+    render: (roomId, quality, generated) => {
+      generatedOf.set(roomId, generated);
       started.push(roomId);
       asked.push(`${roomId}:${quality}`);
       const rendered: FrameQuality = drafts ? quality : 'full';
@@ -28,7 +30,9 @@ function harness(concurrency = 1, watched: (id: string) => boolean = () => true,
     list.shift()!();
     await new Promise((r) => setImmediate(r));
   };
-  return { scheduler, started, asked, complete };
+  /** The room's render reports its generator done (only its encoding left). */
+  const generate = (roomId: string) => generatedOf.get(roomId)!();
+  return { scheduler, started, asked, complete, generate };
 }
 
 describe('RenderScheduler', () => {
@@ -78,6 +82,26 @@ describe('RenderScheduler', () => {
     for (const id of ['a', 'b', 'c', 'd']) scheduler.markDirty(id);
     expect(started).toEqual(['a', 'b']);
     expect(scheduler.running).toBe(2);
+  });
+
+  it("starts the next room's inference once a render's generator is done, while that frame is encoded", async () => {
+    const { scheduler, started, complete, generate } = harness(1);
+    scheduler.markDirty('a');
+    scheduler.markDirty('b');
+    expect(started).toEqual(['a']);
+    generate('a');
+    expect(started).toEqual(['a', 'b']);
+    expect(scheduler.running).toBe(2);
+    scheduler.markDirty('a'); // an edit while a's frame is encoded: one render per room at a time
+    generate('a'); // reported twice: frees its place once
+    expect(started).toEqual(['a', 'b']);
+    await complete('a');
+    expect(started).toEqual(['a', 'b']); // b is in the generator
+    generate('b');
+    expect(started).toEqual(['a', 'b', 'a']);
+    await complete('b');
+    await complete('a');
+    await scheduler.idle();
   });
 
   it('skips rooms nobody watches and renders them once someone does', () => {
