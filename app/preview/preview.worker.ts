@@ -1,14 +1,31 @@
 /// <reference lib="webworker" />
 // Runs the quantised SPADE preview off the main thread, so painting never waits for it.
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { PreviewGenerator, type PreviewModelJson } from '@/lib/preview/forward';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as threadedFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js';
+import { BlockCache, PreviewGenerator, type PreviewModelJson } from '@/lib/preview/forward';
 import type { BackendTimings, FromWorker, PreviewBackend, ToWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
 
 let generator: PreviewGenerator | null = null;
+/** The last picture's block outputs (null: every run from scratch, `reuse: false`). */
+let cache: BlockCache | null = null;
+
+/**
+ * tfjs starts each of wasm's pthread workers on a Blob holding `factory.toString()`: the source
+ * of the Emscripten factory as bundled. The bundler's minifier rewrote that function's guarded
+ * use of its enclosing scope's `_scriptDir` (`typeof _scriptDir !== "undefined"`) into a plain
+ * reference to the renamed variable, which the Blob does not declare: the pthreads died with
+ * `ReferenceError: a is not defined`. They load the unminified factory from the app instead
+ * (app/preview/tfjs-backend-wasm-threaded-simd.js/route.ts). Same module object as tfjs's.
+ */
+function threadsLoadTheFactoryFromTheApp(): void {
+  const factory = (threadedFactory as { default?: object }).default ?? threadedFactory;
+  const url = new URL('/preview/tfjs-backend-wasm-threaded-simd.js', self.location.origin).href;
+  factory.toString = () => `(() => { importScripts(${JSON.stringify(url)}); return WasmBackendModuleThreadedSimd; })()`;
+}
 
 /** Fetches a file, reporting bytes as they arrive (the progress bar). */
 async function fetchBytes(url: string, onBytes: (n: number) => void): Promise<ArrayBuffer> {
@@ -103,9 +120,13 @@ function softwareWebGL(): boolean {
   }
 }
 
-async function load(url: string, wasmPath: string, force?: PreviewBackend): Promise<void> {
+async function load(message: Extract<ToWorker, { type: 'load' }>): Promise<void> {
+  const { url, wasmPath, force } = message;
   const started = performance.now();
   setWasmPaths(wasmPath);
+  // threads need a cross-origin isolated page (SharedArrayBuffer); tfjs falls back to one without
+  threadsLoadTheFactoryFromTheApp();
+  if (message.threads) setThreadsCount(message.threads);
   const manifestBytes = await fetchBytes(url, () => undefined);
   const json = JSON.parse(new TextDecoder().decode(manifestBytes)) as PreviewModelJson;
   const paths = json.weightsManifest.flatMap((g) => g.paths);
@@ -132,6 +153,8 @@ async function load(url: string, wasmPath: string, force?: PreviewBackend): Prom
     generator?.dispose();
     await tf.setBackend(backend);
     generator = await PreviewGenerator.load(json, async (p) => files.get(p)!);
+    cache?.dispose();
+    cache = message.reuse === false ? null : new BlockCache();
     await warmUp(generator);
     post({ type: 'ready', backend, timings: { ...timings }, loadMs, bytes: loaded, size: json.config.size, settled });
   };
@@ -178,11 +201,11 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
 
 async function handle(message: ToWorker): Promise<void> {
   try {
-    if (message.type === 'load') await load(message.url, message.wasmPath, message.force);
+    if (message.type === 'load') await load(message);
     else if (message.type === 'run') {
       if (!generator) throw new Error('preview model not loaded');
       const t = performance.now();
-      const { rgba, width, height } = await generator.render(message.labels, message.z);
+      const { rgba, width, height } = await generator.render(message.labels, message.z, cache ?? undefined);
       post({ type: 'frame', id: message.id, rgba, width, height, ms: performance.now() - t }, [rgba.buffer]);
     }
   } catch (error) {

@@ -5,8 +5,12 @@ export type PreviewBackend = 'webgpu' | 'webgl' | 'wasm';
 export type BackendTimings = Partial<Record<PreviewBackend, number | string>>;
 
 export type ToWorker =
-  /** `force` skips the measurement and uses one backend (benchmarks, diagnostics). */
-  | { type: 'load'; url: string; wasmPath: string; force?: PreviewBackend }
+  /**
+   * `force` skips the measurement and uses one backend; `threads` sets wasm's thread count
+   * (default: the machine's cores, where the page is cross-origin isolated); `reuse: false`
+   * runs every picture from scratch (benchmarks, diagnostics).
+   */
+  | { type: 'load'; url: string; wasmPath: string; force?: PreviewBackend; threads?: number; reuse?: boolean }
   | { type: 'run'; id: number; labels: Uint8Array; z: Float32Array };
 
 export type FromWorker =

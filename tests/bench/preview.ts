@@ -6,7 +6,9 @@
  * model download size and load time. Needs a production build (`npx next build`).
  * Run: npm run bench:preview
  *
- * PREVIEW_BACKENDS=wasm limits the backends, PREVIEW_STROKES sets the strokes per backend. The
+ * PREVIEW_BACKENDS=wasm limits the backends, PREVIEW_STROKES sets the strokes per backend,
+ * PREVIEW_THREADS sets wasm's threads (default: the cores, when the page is cross-origin
+ * isolated) and PREVIEW_REUSE=0 runs every picture from scratch (no coarse-block reuse). The
  * server inherits the environment: MODELS_DIR serves another models folder (how candidate
  * preview configs are timed, tests/bench/preview-configs.sh); RENDER_THREADS=1 keeps the
  * server's full-quality renderer, which runs on every stroke, to one of the machine's cores.
@@ -18,6 +20,7 @@ import { percentile } from './procStats';
 
 const STROKES = Number(process.env.PREVIEW_STROKES ?? 20);
 const BACKENDS = (process.env.PREVIEW_BACKENDS ?? 'wasm,webgl,webgpu').split(',');
+const OPTIONS = `${process.env.PREVIEW_THREADS ? `&previewThreads=${process.env.PREVIEW_THREADS}` : ''}${process.env.PREVIEW_REUSE === '0' ? '&previewReuse=0' : ''}`;
 
 /**
  * Per stroke: brush -> live preview ms (the first live picture after the pointer stops moving),
@@ -71,7 +74,7 @@ try {
     const room = await createRoom(server.url, true);
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     const errors: string[] = [];
-    await page.goto(`${server.url}/r/${room}?previewBackend=${backend}`);
+    await page.goto(`${server.url}/r/${room}?previewBackend=${backend}${OPTIONS}`);
     await page.getByRole('tab', { name: 'Preview' }).click();
     const diagnostics = page.getByTestId('preview-diagnostics');
     try {
@@ -88,15 +91,20 @@ try {
     }
     const used = await diagnostics.getAttribute('data-backend');
     if (used !== backend) {
-      rows.push(`| ${backend} | not available here: ${errors[0] ?? (await diagnostics.textContent())?.replace(/\|/g, '/')} | | | | | | |`);
+      rows.push(
+        `| ${backend} | | not available here: ${errors[0] ?? (await diagnostics.textContent())?.replace(/\|/g, '/')} | | | | | | |`,
+      );
       await page.context().close();
       continue;
     }
     const bytes = Number(await diagnostics.getAttribute('data-bytes'));
     const loadMs = Number(await diagnostics.getAttribute('data-load-ms'));
+    // wasm runs threaded only in a cross-origin isolated page; its pthreads are nested workers
+    const isolated = await page.evaluate(() => crossOriginIsolated);
+    const threads = `${isolated ? 'isolated' : 'not isolated'}, ${page.workers().length} workers`;
     const { live, latencies, runs } = await measure(page);
     rows.push(
-      `| ${backend} | ${percentile(live, 50).toFixed(1)} | ${percentile(live, 95).toFixed(1)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${percentile(runs, 50).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${loadMs} |`,
+      `| ${backend} | ${threads} | ${percentile(live, 50).toFixed(1)} | ${percentile(live, 95).toFixed(1)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${percentile(runs, 50).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${loadMs} |`,
     );
     await page.context().close();
     console.error(`done: ${backend}`);
@@ -107,7 +115,7 @@ try {
 }
 console.log(`### Preview in headless Chromium (Debian chromium, --disable-gpu; ${STROKES} strokes each)\n`);
 console.log(
-  '| backend | brush -> live preview p50 ms | p95 ms | stroke committed -> preview p50 ms | p95 ms | worker run p50 ms | model download | load ms (download + decode) |',
+  `| backend | page (PREVIEW_THREADS=${process.env.PREVIEW_THREADS ?? 'default'}, PREVIEW_REUSE=${process.env.PREVIEW_REUSE ?? '1'}) | brush -> live preview p50 ms | p95 ms | stroke committed -> preview p50 ms | p95 ms | worker run p50 ms | model download | load ms (download + decode) |`,
 );
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
 console.log(rows.join('\n'));
