@@ -6,9 +6,12 @@
  * model download size and load time. Needs a production build (`npx next build`).
  * Run: npm run bench:preview
  *
- * PREVIEW_BACKENDS=wasm limits the backends, PREVIEW_STROKES sets the strokes per backend,
- * PREVIEW_THREADS sets wasm's threads (default: the cores, when the page is cross-origin
- * isolated) and PREVIEW_REUSE=0 runs every picture from scratch (no coarse-block reuse). The
+ * PREVIEW_BACKENDS=wasm limits the backends, PREVIEW_STROKES sets the strokes per backend.
+ * Preview options, side by side: PREVIEW_ISOLATION=0 strips the page's COOP/COEP headers (no
+ * SharedArrayBuffer: tfjs's build without threads); PREVIEW_THREADS sets wasm's threads (tfjs
+ * caps them at 8 and at half of navigator.hardwareConcurrency: 1 on a 2-core machine);
+ * PREVIEW_CORES overrides hardwareConcurrency in the page (4: two threads on 2 cores);
+ * PREVIEW_REUSE=0 runs every picture from scratch (no coarse-block reuse). The
  * server inherits the environment: MODELS_DIR serves another models folder (how candidate
  * preview configs are timed, tests/bench/preview-configs.sh); RENDER_THREADS=1 keeps the
  * server's full-quality renderer, which runs on every stroke, to one of the machine's cores.
@@ -23,13 +26,15 @@ const BACKENDS = (process.env.PREVIEW_BACKENDS ?? 'wasm,webgl,webgpu').split(','
 const OPTIONS = `${process.env.PREVIEW_THREADS ? `&previewThreads=${process.env.PREVIEW_THREADS}` : ''}${process.env.PREVIEW_REUSE === '0' ? '&previewReuse=0' : ''}`;
 
 /**
- * Per stroke: brush -> live preview ms (the first live picture after the pointer stops moving),
- * commit -> preview ms, and the worker's run (forward + readback) of that committed picture.
+ * Per stroke: brush -> live preview ms (the first live picture after the pointer stops moving)
+ * with that picture's own worker run, commit -> preview ms, and the worker's run (forward +
+ * readback) of that committed picture.
  */
-async function measure(page: Page): Promise<{ live: number[]; latencies: number[]; runs: number[] }> {
+async function measure(page: Page): Promise<{ live: number[]; liveRuns: number[]; latencies: number[]; runs: number[] }> {
   const box = (await page.getByTestId('paint-canvas').boundingBox())!;
   const canvas = page.getByTestId('preview-canvas');
   const live: number[] = [];
+  const liveRuns: number[] = [];
   const latencies: number[] = [];
   const runs: number[] = [];
   for (let i = 0; i < STROKES; i++) {
@@ -45,7 +50,9 @@ async function measure(page: Page): Promise<{ live: number[]; latencies: number[
         undefined,
         { timeout: 5_000 },
       );
-      live.push(Number(await canvas.getAttribute('data-latency')));
+      const [latency, run] = await canvas.evaluate((c) => [c.getAttribute('data-latency'), c.getAttribute('data-run-ms')]);
+      live.push(Number(latency));
+      liveRuns.push(Number(run));
     } catch {
       // the stroke changed nothing at the preview's resolution: no live picture to wait for
     }
@@ -62,7 +69,7 @@ async function measure(page: Page): Promise<{ live: number[]; latencies: number[
     latencies.push(Number(latency));
     runs.push(Number(run));
   }
-  return { live, latencies, runs };
+  return { live, liveRuns, latencies, runs };
 }
 
 const browser = await launchBrowser();
@@ -74,6 +81,19 @@ try {
     const room = await createRoom(server.url, true);
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     const errors: string[] = [];
+    if (process.env.PREVIEW_ISOLATION === '0') {
+      await page.route(`${server.url}/r/**`, async (route) => {
+        const response = await route.fetch();
+        const headers = { ...response.headers() };
+        delete headers['cross-origin-opener-policy'];
+        delete headers['cross-origin-embedder-policy'];
+        await route.fulfill({ response, headers });
+      });
+    }
+    if (process.env.PREVIEW_CORES) {
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Emulation.setHardwareConcurrencyOverride', { hardwareConcurrency: Number(process.env.PREVIEW_CORES) });
+    }
     await page.goto(`${server.url}/r/${room}?previewBackend=${backend}${OPTIONS}`);
     await page.getByRole('tab', { name: 'Preview' }).click();
     const diagnostics = page.getByTestId('preview-diagnostics');
@@ -92,7 +112,7 @@ try {
     const used = await diagnostics.getAttribute('data-backend');
     if (used !== backend) {
       rows.push(
-        `| ${backend} | | not available here: ${errors[0] ?? (await diagnostics.textContent())?.replace(/\|/g, '/')} | | | | | | |`,
+        `| ${backend} | | not available here: ${errors[0] ?? (await diagnostics.textContent())?.replace(/\|/g, '/')} | | | | | | | | |`,
       );
       await page.context().close();
       continue;
@@ -101,10 +121,13 @@ try {
     const loadMs = Number(await diagnostics.getAttribute('data-load-ms'));
     // wasm runs threaded only in a cross-origin isolated page; its pthreads are nested workers
     const isolated = await page.evaluate(() => crossOriginIsolated);
-    const threads = `${isolated ? 'isolated' : 'not isolated'}, ${page.workers().length} workers`;
-    const { live, latencies, runs } = await measure(page);
+    const cores = await page.workers()[0]?.evaluate(() => navigator.hardwareConcurrency);
+    const threads = `${isolated ? 'isolated' : 'not isolated'}, ${page.workers().length} workers, ${cores} cores in the worker`;
+    const { live, liveRuns, latencies, runs } = await measure(page);
+    // what a live picture waits for besides its own run: the run in flight when the brush moved, messages, the main thread
+    const rest = live.map((l, i) => l - liveRuns[i]);
     rows.push(
-      `| ${backend} | ${threads} | ${percentile(live, 50).toFixed(1)} | ${percentile(live, 95).toFixed(1)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${percentile(runs, 50).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${loadMs} |`,
+      `| ${backend} | ${threads} | ${percentile(live, 50).toFixed(1)} | ${percentile(live, 95).toFixed(1)} | ${percentile(liveRuns, 50).toFixed(1)} / ${percentile(liveRuns, 95).toFixed(1)} | ${percentile(rest, 50).toFixed(1)} / ${percentile(rest, 95).toFixed(1)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${percentile(runs, 50).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${loadMs} |`,
     );
     await page.context().close();
     console.error(`done: ${backend}`);
@@ -115,7 +138,7 @@ try {
 }
 console.log(`### Preview in headless Chromium (Debian chromium, --disable-gpu; ${STROKES} strokes each)\n`);
 console.log(
-  `| backend | page (PREVIEW_THREADS=${process.env.PREVIEW_THREADS ?? 'default'}, PREVIEW_REUSE=${process.env.PREVIEW_REUSE ?? '1'}) | brush -> live preview p50 ms | p95 ms | stroke committed -> preview p50 ms | p95 ms | worker run p50 ms | model download | load ms (download + decode) |`,
+  `| backend | page (${['ISOLATION', 'CORES', 'THREADS', 'REUSE'].map((k) => `PREVIEW_${k}=${process.env[`PREVIEW_${k}`] ?? '-'}`).join(' ')}) | brush -> live preview p50 ms | p95 ms | of which its own run p50 / p95 ms | the rest p50 / p95 ms | stroke committed -> preview p50 ms | p95 ms | worker run p50 ms | model download | load ms (download + decode) |`,
 );
-console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 console.log(rows.join('\n'));
