@@ -9,7 +9,14 @@
  * Busy rooms: COPAINT_BUSY other rooms, each with a Node painter (a stroke every 250 ms) and a
  * watcher, as in bench:render; A paints a stroke every 250 ms too. Needs a production build
  * (`npx next build`). Run: npm run bench:copaint  (COPAINT_BUSY=0,3 COPAINT_STROKES=30)
+ *
+ * The browsers share the host's cores with the server: two pages running the preview on every
+ * pointer move take most of 2 cores, and the render thread runs at RENDER_NICE 10. For the
+ * server's side as it would be with the painters on their own machines, COPAINT_BROWSER_NICE=19
+ * lowers every Chromium thread's priority once the pages are loaded.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import type { Page } from 'playwright-core';
 import { io } from 'socket.io-client';
 import { docVersion } from '../../lib/docVersion';
@@ -23,6 +30,7 @@ import { bandStroke, FrameWatch, p50p95 } from './frameWatch';
 
 const STROKES = Number(process.env.COPAINT_STROKES ?? 30);
 const EVERY_MS = 250;
+const BROWSER_NICE = Number(process.env.COPAINT_BROWSER_NICE ?? 0);
 const now = () => performance.timeOrigin + performance.now();
 
 interface Shown {
@@ -72,6 +80,39 @@ function recordShown() {
     },
     true,
   );
+}
+
+/**
+ * Sets the nice value of every thread of the browser's processes (Linux keeps nice per thread):
+ * this process's descendants except the server's.
+ */
+function reniceBrowser(server: TestServer, nice: number): number {
+  const root = process.pid;
+  const skip = server.process.pid;
+  const parent = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const inTree = (pid: number): boolean => pid !== skip && (pid === root || (parent.has(pid) && pid > 1 && inTree(parent.get(pid)!)));
+  let threads = 0;
+  for (const pid of parent.keys()) {
+    if (pid === root || !inTree(pid)) continue;
+    try {
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        os.setPriority(Number(tid), nice);
+        threads++;
+      }
+    } catch {
+      // the process or thread ended meanwhile
+    }
+  }
+  return threads;
 }
 
 async function strokeOnA(page: Page, i: number): Promise<void> {
@@ -144,6 +185,7 @@ async function run(busy: number) {
     await new Promise<void>((resolve) => feed.on('connect', () => feed.emit(EVENTS.join, room, () => resolve())));
     const stopBusy = await busyRooms(server, busy);
     await new Promise((r) => setTimeout(r, 2000)); // every room's first frame, B's preview model
+    if (BROWSER_NICE !== 0) console.error(`browser threads at nice ${BROWSER_NICE}: ${reniceBrowser(server, BROWSER_NICE)}`);
     const started = arrived.length;
     for (let i = 0; i < STROKES; i++) {
       const t0 = performance.now();
@@ -212,7 +254,7 @@ for (const busy of (process.env.COPAINT_BUSY ?? '0,3').split(',').map(Number)) {
   console.error(`done: ${busy} busy rooms besides the browsers'`);
 }
 console.log(
-  `### Two browsers in one room: A's stroke (pointerup) -> what B shows (headless Chromium, ${STROKES} strokes, one every ${EVERY_MS} ms)\n`,
+  `### Two browsers in one room: A's stroke (pointerup) -> what B shows (headless Chromium at nice ${BROWSER_NICE}, ${STROKES} strokes, one every ${EVERY_MS} ms)\n`,
 );
 console.log(
   '| rooms painting | strokes | -> Node Yjs client p50 / p95 ms | -> B label map | -> B preview (as the page measures it: change seen -> picture; worker run) | -> full frame at a Node watcher | -> B first frame (any quality) | -> B full frame | B full frame after the Node watcher | server render full p50 / p95 ms | frames in the room | B visibility |',
