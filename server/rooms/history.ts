@@ -52,8 +52,11 @@ interface RoomHistoryState {
   /** Changes since the last version, and when the first of them came. */
   changes: number;
   firstChangeAt: number;
-  /** Ids of the strokes in the last stored version: deleting one of those loses nothing. */
-  held: Set<string>;
+  /**
+   * The state vector of the last stored version: a stroke whose clock is below it was in that
+   * version (it could not be deleted twice), so deleting it loses nothing.
+   */
+  held: Map<number, number>;
   /** Who changed what since the last version. */
   tally: Map<string, Tally>;
   /** The user of each Yjs session, by its socket (the origin of its updates). */
@@ -65,6 +68,9 @@ interface RoomHistoryState {
    * room, all rooms in the same turn every 5 s under load.
    */
   parts: Uint8Array[];
+  /** How many updates (the load's state counting as one) parts[0] holds, and how many the room has had. */
+  merged: number;
+  updates: number;
   /** Version writes, in order. */
   writes: Promise<void>;
   budget: TokenBucket;
@@ -106,10 +112,12 @@ export class RoomHistory implements RoomExtension {
       stored: room.strokes.length === 0,
       changes: 0,
       firstChangeAt: 0,
-      held: new Set<string>(),
+      held: new Map(),
       tally: new Map(),
       users: new Map(),
       parts: [Y.encodeStateAsUpdate(room.doc)],
+      merged: 1,
+      updates: 1,
       writes: Promise.resolve(),
       budget: new TokenBucket(VERSIONS_PER_SECOND, VERSION_BURST),
     });
@@ -140,6 +148,7 @@ export class RoomHistory implements RoomExtension {
     if (!state) return;
     state.stored = false;
     state.parts.push(update);
+    state.updates++;
     if (origin === HISTORY_ORIGIN) return;
     const due = state.changes >= this.options.everyChanges || Date.now() - state.firstChangeAt >= this.options.everyMs;
     // Over the budget a periodic version stays due and is stored on a later change.
@@ -217,13 +226,14 @@ export class RoomHistory implements RoomExtension {
     if (!state.stored && before > 0) {
       const large = removed.length >= this.options.largeDeletion || (removed.length >= 2 && removed.length * 2 >= before);
       // Someone else's stroke that no version holds would be gone for good.
-      const unheld = removed.some((s) => s.by !== user && !state.held.has(s.id));
+      const unheld = removed.some(({ stroke, client, clock }) => stroke.by !== user && clock >= (state.held.get(client) ?? 0));
       const reason: VersionReason | null = clears > 0 ? 'clear' : large || unheld ? 'deletion' : null;
       if (reason && !state.budget.take()) {
         this.deps.log.warn({ room: room.id, reason }, 'history: too many versions in a row, this change is stored without one');
       } else if (reason) {
         const previous = strokesBefore(room.strokes, event.transaction);
-        this.store(room, state, { reason, by: user, restoredFrom: null }, [stateOf(previous)], previous);
+        const version = stateOf(previous);
+        this.store(room, state, { reason, by: user, restoredFrom: null }, () => [version], previous.length, event.transaction.beforeState);
       }
     }
     const tally = tallyOf(state, user);
@@ -240,50 +250,63 @@ export class RoomHistory implements RoomExtension {
     state: RoomHistoryState,
     what: { reason: VersionReason; by: string | null; restoredFrom: number | null } = { reason: 'periodic', by: null, restoredFrom: null },
   ): void {
-    const parts = [...state.parts];
-    this.store(room, state, what, parts, room.strokes.toArray(), (merged) => {
-      // Unless a later version's merge has replaced them already.
-      if (state.parts[0] === parts[0]) state.parts = [merged, ...state.parts.slice(parts.length)];
+    // The document now: the first `upTo` updates. Its parts are taken when the write runs, after
+    // the versions before it have replaced theirs with their merge (parts[0] is moved to the rows
+    // thread, not copied, so it must not be in two requests).
+    const upTo = state.updates;
+    const parts = () => state.parts.slice(0, Math.max(1, 1 + upTo - state.merged));
+    const held = Y.decodeStateVector(Y.encodeStateVector(room.doc));
+    this.store(room, state, what, parts, room.strokes.length, held, (merged, used) => {
+      if (merged) {
+        state.parts = [merged, ...state.parts.slice(used)];
+        state.merged = Math.max(upTo, state.merged);
+      } else {
+        // A failed write left nothing to merge from: the document as it is now.
+        state.parts = [Y.encodeStateAsUpdate(room.doc)];
+        state.merged = state.updates;
+      }
     });
   }
 
   /**
-   * Records the room's state at some moment (the merge of `parts`, with its strokes) as a
-   * version; the write is queued.
+   * Records the room's state at some moment (the merge of `parts`, taken when the write runs,
+   * `strokeCount` strokes, state vector `held`) as a version; the write is queued. `onStored` gets
+   * the merged state and how many parts it merged, or null if the write failed.
    */
   private store(
     room: Room,
     state: RoomHistoryState,
     what: { reason: VersionReason; by: string | null; restoredFrom: number | null },
-    parts: Uint8Array[],
-    strokes: readonly Stroke[],
-    onStored: (state: Uint8Array) => void = () => undefined,
+    parts: () => Uint8Array[],
+    strokeCount: number,
+    held: Map<number, number>,
+    onStored: (merged: Uint8Array | null, used: number) => void = () => undefined,
   ): void {
     const changes = JSON.stringify([...state.tally.values()]);
     state.stored = true;
     state.changes = 0;
-    state.held = new Set(strokes.map((s) => s.id));
+    state.held = new Map(held);
     state.tally = new Map();
     const roomId = room.id;
     const { db, log } = this.deps;
     const keep = this.options.keep;
-    const version: VersionDraft = {
-      roomId,
-      reason: what.reason,
-      byUserId: what.by,
-      restoredFrom: what.restoredFrom,
-      parts,
-      strokeCount: strokes.length,
-      changes,
-    };
+    const fields = { roomId, reason: what.reason, byUserId: what.by, restoredFrom: what.restoredFrom, strokeCount, changes };
+    let used = 0;
     state.writes = state.writes
       .then(() => {
+        const version: VersionDraft = { ...fields, parts: parts() };
+        used = version.parts.length;
         // A whole document: encoding Prisma's query for it and writing it took 10-50 ms of the sync loop.
         const thread = this.thread?.failure === null ? this.thread : null;
         return thread ? thread.addVersion(version, keep) : addVersion(db, version, keep);
       })
-      .then(onStored)
-      .catch((error: unknown) => log.error({ err: error, room: roomId }, 'storing a version failed'));
+      .then(
+        (merged) => onStored(merged, used),
+        (error: unknown) => {
+          log.error({ err: error, room: roomId }, 'storing a version failed');
+          onStored(null, used);
+        },
+      );
   }
 }
 
@@ -299,13 +322,20 @@ function addedIn(transaction: Y.Transaction, item: Y.Item): boolean {
   return item.id.clock >= (transaction.beforeState.get(item.id.client) ?? 0);
 }
 
+/** A stroke a change removed, with its Yjs id (an item holds consecutive clocks, one per stroke). */
+interface Removed {
+  stroke: Stroke;
+  client: number;
+  clock: number;
+}
+
 /**
  * The strokes `transaction` added to and removed from `strokes`, read from the structs it wrote
  * and its delete set: a Y.Array event's own `changes` walk the whole array, per update.
  */
-function changesOf(strokes: Y.Array<Stroke>, transaction: Y.Transaction): { added: Stroke[]; removed: Stroke[] } {
+function changesOf(strokes: Y.Array<Stroke>, transaction: Y.Transaction): { added: Stroke[]; removed: Removed[] } {
   const added: Stroke[] = [];
-  const removed: Stroke[] = [];
+  const removed: Removed[] = [];
   for (const [client, after] of transaction.afterState) {
     const before = transaction.beforeState.get(client) ?? 0;
     if (after <= before) continue;
@@ -318,7 +348,9 @@ function changesOf(strokes: Y.Array<Stroke>, transaction: Y.Transaction): { adde
   }
   Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
     if (struct instanceof Y.Item && struct.parent === strokes && !addedIn(transaction, struct))
-      removed.push(...(struct.content.getContent() as Stroke[]));
+      (struct.content.getContent() as Stroke[]).forEach((stroke, i) =>
+        removed.push({ stroke, client: struct.id.client, clock: struct.id.clock + i }),
+      );
   });
   return { added, removed };
 }

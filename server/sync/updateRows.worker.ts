@@ -8,7 +8,9 @@ import type { FromRowsThread, RowsThreadData, ToRowsThread } from './updateRowsT
 
 const port = parentPort!;
 const { databaseUrl } = workerData as RowsThreadData;
-const post = (message: FromRowsThread) => port.postMessage(message);
+const post = (message: FromRowsThread) =>
+  // A version's merged state (the room's whole document) is moved back, not copied.
+  port.postMessage(message, message.type === 'done' && message.version ? [message.version.buffer as ArrayBuffer] : []);
 
 try {
   const db = openDb(databaseUrl);

@@ -64,7 +64,10 @@ export class ThreadUpdateRows implements UpdateRows {
 
   /** A history version (server/rooms/versionRows.ts), written after the commits queued before it; resolves with its state. */
   async addVersion(version: VersionDraft, keep: number): Promise<Uint8Array> {
-    return (await this.thread.request((id) => ({ type: 'version', id, version, keep }))).version!;
+    // The base (parts[0], the last version's state) is the room's whole document: moved, not copied.
+    const [base] = version.parts;
+    const transfer = base.byteOffset === 0 && base.byteLength === base.buffer.byteLength ? [base.buffer as ArrayBuffer] : [];
+    return (await this.thread.request((id) => ({ type: 'version', id, version, keep }), transfer)).version!;
   }
 }
 
