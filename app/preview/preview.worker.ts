@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 // Runs the quantised SPADE preview off the main thread, so painting never waits for it.
 import * as tf from '@tensorflow/tfjs';
-import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as threadedFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js';
 import { BlockCache, PreviewGenerator, type PreviewModelJson } from '@/lib/preview/forward';
 import type { BackendTimings, FromWorker, PreviewBackend, ToWorker } from './protocol';
@@ -107,6 +107,17 @@ async function warmUp(g: PreviewGenerator): Promise<void> {
   while (performance.now() < until) await g.render(labels, z);
 }
 
+/**
+ * Threads need a cross-origin isolated page (SharedArrayBuffer), and tfjs gives XNNPACK half of
+ * navigator.hardwareConcurrency (at most 8). Below 4 logical cores that is one thread, and the
+ * threaded build on one thread was measured slower than the plain SIMD build (2026-12-04, 2
+ * cores: worker run p50 9.1-10.7 vs 8.4-8.6 ms, docs/BENCHMARKS.md), so it is kept for two or more.
+ */
+function useThreadsWhereTheyHelp(): void {
+  if (navigator.hardwareConcurrency < 4) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  else threadsLoadTheFactoryFromTheApp();
+}
+
 /** WebGL through a software rasteriser (SwiftShader, llvmpipe) is far slower than wasm: not worth timing. */
 function softwareWebGL(): boolean {
   try {
@@ -124,9 +135,8 @@ async function load(message: Extract<ToWorker, { type: 'load' }>): Promise<void>
   const { url, wasmPath, force } = message;
   const started = performance.now();
   setWasmPaths(wasmPath);
-  // threads need a cross-origin isolated page (SharedArrayBuffer); tfjs falls back to one without
-  threadsLoadTheFactoryFromTheApp();
-  if (message.threads) setThreadsCount(message.threads);
+  if (message.cores) Object.defineProperty(navigator, 'hardwareConcurrency', { value: message.cores });
+  useThreadsWhereTheyHelp();
   const manifestBytes = await fetchBytes(url, () => undefined);
   const json = JSON.parse(new TextDecoder().decode(manifestBytes)) as PreviewModelJson;
   const paths = json.weightsManifest.flatMap((g) => g.paths);

@@ -6,11 +6,11 @@ export type BackendTimings = Partial<Record<PreviewBackend, number | string>>;
 
 export type ToWorker =
   /**
-   * `force` skips the measurement and uses one backend; `threads` sets wasm's thread count
-   * (default: the machine's cores, where the page is cross-origin isolated); `reuse: false`
-   * runs every picture from scratch (benchmarks, diagnostics).
+   * Benchmarks and diagnostics: `force` skips the measurement and uses one backend; `cores`
+   * stands in for navigator.hardwareConcurrency in the worker (what wasm's threading would do on
+   * a machine with that many); `reuse: false` runs every picture from scratch.
    */
-  | { type: 'load'; url: string; wasmPath: string; force?: PreviewBackend; threads?: number; reuse?: boolean }
+  | { type: 'load'; url: string; wasmPath: string; force?: PreviewBackend; cores?: number; reuse?: boolean }
   | { type: 'run'; id: number; labels: Uint8Array; z: Float32Array };
 
 export type FromWorker =

@@ -8,9 +8,8 @@
  *
  * PREVIEW_BACKENDS=wasm limits the backends, PREVIEW_STROKES sets the strokes per backend.
  * Preview options, side by side: PREVIEW_ISOLATION=0 strips the page's COOP/COEP headers (no
- * SharedArrayBuffer: tfjs's build without threads); PREVIEW_THREADS sets wasm's threads (tfjs
- * caps them at 8 and at half of navigator.hardwareConcurrency: 1 on a 2-core machine);
- * PREVIEW_CORES overrides hardwareConcurrency in the page (4: two threads on 2 cores);
+ * SharedArrayBuffer: no threads); PREVIEW_CORES stands in for navigator.hardwareConcurrency in
+ * the preview worker (tfjs gives wasm half of it, at most 8; the worker uses threads from 4 on);
  * PREVIEW_REUSE=0 runs every picture from scratch (no coarse-block reuse). The
  * server inherits the environment: MODELS_DIR serves another models folder (how candidate
  * preview configs are timed, tests/bench/preview-configs.sh); RENDER_THREADS=1 keeps the
@@ -23,7 +22,7 @@ import { percentile } from './procStats';
 
 const STROKES = Number(process.env.PREVIEW_STROKES ?? 20);
 const BACKENDS = (process.env.PREVIEW_BACKENDS ?? 'wasm,webgl,webgpu').split(',');
-const OPTIONS = `${process.env.PREVIEW_THREADS ? `&previewThreads=${process.env.PREVIEW_THREADS}` : ''}${process.env.PREVIEW_REUSE === '0' ? '&previewReuse=0' : ''}`;
+const OPTIONS = `${process.env.PREVIEW_CORES ? `&previewCores=${process.env.PREVIEW_CORES}` : ''}${process.env.PREVIEW_REUSE === '0' ? '&previewReuse=0' : ''}`;
 
 /**
  * Per stroke: brush -> live preview ms (the first live picture after the pointer stops moving)
@@ -90,10 +89,6 @@ try {
         await route.fulfill({ response, headers });
       });
     }
-    if (process.env.PREVIEW_CORES) {
-      const cdp = await page.context().newCDPSession(page);
-      await cdp.send('Emulation.setHardwareConcurrencyOverride', { hardwareConcurrency: Number(process.env.PREVIEW_CORES) });
-    }
     await page.goto(`${server.url}/r/${room}?previewBackend=${backend}${OPTIONS}`);
     await page.getByRole('tab', { name: 'Preview' }).click();
     const diagnostics = page.getByTestId('preview-diagnostics');
@@ -138,7 +133,7 @@ try {
 }
 console.log(`### Preview in headless Chromium (Debian chromium, --disable-gpu; ${STROKES} strokes each)\n`);
 console.log(
-  `| backend | page (${['ISOLATION', 'CORES', 'THREADS', 'REUSE'].map((k) => `PREVIEW_${k}=${process.env[`PREVIEW_${k}`] ?? '-'}`).join(' ')}) | brush -> live preview p50 ms | p95 ms | of which its own run p50 / p95 ms | the rest p50 / p95 ms | stroke committed -> preview p50 ms | p95 ms | worker run p50 ms | model download | load ms (download + decode) |`,
+  `| backend | page (${['ISOLATION', 'CORES', 'REUSE'].map((k) => `PREVIEW_${k}=${process.env[`PREVIEW_${k}`] ?? '-'}`).join(' ')}) | brush -> live preview p50 ms | p95 ms | of which its own run p50 / p95 ms | the rest p50 / p95 ms | stroke committed -> preview p50 ms | p95 ms | worker run p50 ms | model download | load ms (download + decode) |`,
 );
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 console.log(rows.join('\n'));
