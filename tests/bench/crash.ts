@@ -42,16 +42,17 @@ type FromWorker = { ready: true } | { connected: number } | { report: Report };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Stroke ids per room, read from the database itself. */
-async function storedIds(dbUrl: string, rooms: string[]): Promise<Set<string>> {
+/** Stroke ids per room, read from the database itself, and when (Date.now()) each of its rows was written. */
+async function storedIds(dbUrl: string, rooms: string[]): Promise<Set<string> & { writes: number[] }> {
   const db = openDb(dbUrl);
   try {
-    const ids = new Set<string>();
+    const ids = Object.assign(new Set<string>(), { writes: [] as number[] });
     for (const roomId of rooms) {
       const rows = await db.roomUpdate.findMany({ where: { roomId }, orderBy: { id: 'asc' } });
       const doc = new Y.Doc();
       for (const row of rows) Y.applyUpdate(doc, new Uint8Array(row.data));
       for (const s of doc.getArray<Stroke>(STROKES_KEY).toArray()) ids.add(s.id);
+      ids.writes.push(...rows.map((row) => row.createdAt.getTime()));
       doc.destroy();
     }
     return ids;
@@ -104,6 +105,9 @@ async function main() {
   const lostOnServer = new Set<string>();
   const restartMs: number[] = [];
   const reconnectMs: number[] = [];
+  /** Per cycle: from the server's (re)start to its first commit (a row's createdAt). */
+  const firstCommitMs: number[] = [];
+  let startedAt = Date.now();
   console.log(`bench:crash: ${KILLS} kills, ${ROOMS} rooms x ${AUTHORS} authors, a stroke each per ${INTERVAL_MS} ms`);
   for (let kill = 1; kill <= KILLS; kill++) {
     const back = performance.now();
@@ -118,6 +122,7 @@ async function main() {
     }
     reconnectMs.push(performance.now() - back);
     await sleep(Math.random() * MAX_DELAY_MS);
+    const killedAt = Date.now();
     await server.stop('SIGKILL');
     // Acknowledgements the server sent before it died are still arriving at the authors.
     await sleep(200);
@@ -127,11 +132,15 @@ async function main() {
     ackedLost += lost.length;
     const notStored = report.unacked.filter((id) => !stored.has(id));
     for (const id of notStored) lostOnServer.add(id);
+    const firstCommit = stored.writes.filter((t) => t >= startedAt).reduce((a, b) => Math.min(a, b), Infinity);
+    if (firstCommit !== Infinity) firstCommitMs.push(firstCommit - startedAt);
     console.log(
-      `kill ${String(kill).padStart(2)}: ${report.acked.length} acknowledged, ${lost.length} of them lost; ${notStored.length} unacknowledged not stored`,
+      `kill ${String(kill).padStart(2)}: ${report.acked.length} acknowledged, ${lost.length} of them lost; ${notStored.length} unacknowledged not stored; ` +
+        `killed ${killedAt - startedAt} ms after the (re)start, authors back after ${reconnectMs.at(-1)!.toFixed(0)} ms, first commit ${firstCommit === Infinity ? 'none' : `after ${firstCommit - startedAt} ms`}`,
     );
     if (lost.length > 0) console.log(`  LOST: ${lost.slice(0, 10).join(', ')}`);
     const t0 = performance.now();
+    startedAt = Date.now();
     server = await startServer({ dbUrl, port });
     restartMs.push(performance.now() - t0);
   }
@@ -151,6 +160,9 @@ async function main() {
   console.log(`close codes seen by authors             ${JSON.stringify(report.closes)}`);
   console.log(`restart p50/max ms                      ${percentile(restartMs, 50).toFixed(0)} / ${Math.max(...restartMs).toFixed(0)}`);
   console.log(`authors back p50/max ms                 ${percentile(reconnectMs, 50).toFixed(0)} / ${Math.max(...reconnectMs).toFixed(0)}`);
+  console.log(
+    `(re)start to first commit p50/max ms    ${percentile(firstCommitMs, 50).toFixed(0)} / ${Math.max(...firstCommitMs).toFixed(0)} (${KILLS - firstCommitMs.length} cycles killed before any)`,
+  );
   child.kill();
   process.exit(ackedLost === 0 ? 0 : 1);
 }
