@@ -261,3 +261,4 @@ console.log(
 );
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 console.log(rows.join('\n'));
+process.exit(0); // nothing is left to wait for: a lingering handle must not hold the heavy-job lock
