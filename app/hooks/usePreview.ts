@@ -204,16 +204,14 @@ export function usePreview(model: ModelInfo, strokes: Y.Array<Stroke> | null, do
     };
     worker.onerror = (e) => setState({ status: 'error', reason: e.message || 'the preview worker failed to start' });
     strokes.observe(schedule);
-    // diagnostics and benchmarks: ?previewBackend=wasm&previewCores=4&previewReuse=0
+    // diagnostics and benchmarks: ?previewBackend=wasm&previewReuse=0
     const query = new URLSearchParams(location.search);
     const force = query.get('previewBackend');
-    const cores = Number(query.get('previewCores'));
     send({
       type: 'load',
       url: preview.url,
       wasmPath: '/vendor/tfjs-wasm/',
       ...(force === 'wasm' || force === 'webgl' || force === 'webgpu' ? { force } : {}),
-      ...(Number.isInteger(cores) && cores > 0 ? { cores } : {}),
       ...(query.get('previewReuse') === '0' ? { reuse: false } : {}),
     });
     return () => {

@@ -2,7 +2,6 @@
 // Runs the quantised SPADE preview off the main thread, so painting never waits for it.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import * as threadedFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js';
 import { BlockCache, PreviewGenerator, type PreviewModelJson } from '@/lib/preview/forward';
 import type { BackendTimings, FromWorker, PreviewBackend, ToWorker } from './protocol';
 
@@ -12,20 +11,6 @@ const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postM
 let generator: PreviewGenerator | null = null;
 /** The last picture's block outputs (null: every run from scratch, `reuse: false`). */
 let cache: BlockCache | null = null;
-
-/**
- * tfjs starts each of wasm's pthread workers on a Blob holding `factory.toString()`: the source
- * of the Emscripten factory as bundled. The bundler's minifier rewrote that function's guarded
- * use of its enclosing scope's `_scriptDir` (`typeof _scriptDir !== "undefined"`) into a plain
- * reference to the renamed variable, which the Blob does not declare: the pthreads died with
- * `ReferenceError: a is not defined`. They load the unminified factory from the app instead
- * (app/preview/tfjs-backend-wasm-threaded-simd.js/route.ts). Same module object as tfjs's.
- */
-function threadsLoadTheFactoryFromTheApp(): void {
-  const factory = (threadedFactory as { default?: object }).default ?? threadedFactory;
-  const url = new URL('/preview/tfjs-backend-wasm-threaded-simd.js', self.location.origin).href;
-  factory.toString = () => `(() => { importScripts(${JSON.stringify(url)}); return WasmBackendModuleThreadedSimd; })()`;
-}
 
 /** Fetches a file, reporting bytes as they arrive (the progress bar). */
 async function fetchBytes(url: string, onBytes: (n: number) => void): Promise<ArrayBuffer> {
@@ -107,17 +92,6 @@ async function warmUp(g: PreviewGenerator): Promise<void> {
   while (performance.now() < until) await g.render(labels, z);
 }
 
-/**
- * Threads need a cross-origin isolated page (SharedArrayBuffer), and tfjs gives XNNPACK half of
- * navigator.hardwareConcurrency (at most 8). Below 4 logical cores that is one thread, and the
- * threaded build on one thread was measured slower than the plain SIMD build (2026-12-04, 2
- * cores: worker run p50 9.1-10.7 vs 8.4-8.6 ms, docs/BENCHMARKS.md), so it is kept for two or more.
- */
-function useThreadsWhereTheyHelp(): void {
-  if (navigator.hardwareConcurrency < 4) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  else threadsLoadTheFactoryFromTheApp();
-}
-
 /** WebGL through a software rasteriser (SwiftShader, llvmpipe) is far slower than wasm: not worth timing. */
 function softwareWebGL(): boolean {
   try {
@@ -135,8 +109,6 @@ async function load(message: Extract<ToWorker, { type: 'load' }>): Promise<void>
   const { url, wasmPath, force } = message;
   const started = performance.now();
   setWasmPaths(wasmPath);
-  if (message.cores) Object.defineProperty(navigator, 'hardwareConcurrency', { value: message.cores });
-  useThreadsWhereTheyHelp();
   const manifestBytes = await fetchBytes(url, () => undefined);
   const json = JSON.parse(new TextDecoder().decode(manifestBytes)) as PreviewModelJson;
   const paths = json.weightsManifest.flatMap((g) => g.paths);

@@ -6,11 +6,10 @@ export type BackendTimings = Partial<Record<PreviewBackend, number | string>>;
 
 export type ToWorker =
   /**
-   * Benchmarks and diagnostics: `force` skips the measurement and uses one backend; `cores`
-   * stands in for navigator.hardwareConcurrency in the worker (what wasm's threading would do on
-   * a machine with that many); `reuse: false` runs every picture from scratch.
+   * Benchmarks and diagnostics: `force` skips the measurement and uses one backend; `reuse:
+   * false` runs every picture from scratch (no coarse blocks kept from the last one).
    */
-  | { type: 'load'; url: string; wasmPath: string; force?: PreviewBackend; cores?: number; reuse?: boolean }
+  | { type: 'load'; url: string; wasmPath: string; force?: PreviewBackend; reuse?: boolean }
   | { type: 'run'; id: number; labels: Uint8Array; z: Float32Array };
 
 export type FromWorker =

@@ -7,9 +7,6 @@
  * Run: npm run bench:preview
  *
  * PREVIEW_BACKENDS=wasm limits the backends, PREVIEW_STROKES sets the strokes per backend.
- * Preview options, side by side: PREVIEW_ISOLATION=0 strips the page's COOP/COEP headers (no
- * SharedArrayBuffer: no threads); PREVIEW_CORES stands in for navigator.hardwareConcurrency in
- * the preview worker (tfjs gives wasm half of it, at most 8; the worker uses threads from 4 on);
  * PREVIEW_REUSE=0 runs every picture from scratch (no coarse-block reuse). The
  * server inherits the environment: MODELS_DIR serves another models folder (how candidate
  * preview configs are timed, tests/bench/preview-configs.sh); RENDER_THREADS=1 keeps the
@@ -22,7 +19,7 @@ import { percentile } from './procStats';
 
 const STROKES = Number(process.env.PREVIEW_STROKES ?? 20);
 const BACKENDS = (process.env.PREVIEW_BACKENDS ?? 'wasm,webgl,webgpu').split(',');
-const OPTIONS = `${process.env.PREVIEW_CORES ? `&previewCores=${process.env.PREVIEW_CORES}` : ''}${process.env.PREVIEW_REUSE === '0' ? '&previewReuse=0' : ''}`;
+const OPTIONS = process.env.PREVIEW_REUSE === '0' ? '&previewReuse=0' : '';
 
 /**
  * Per stroke: brush -> live preview ms (the first live picture after the pointer stops moving)
@@ -80,15 +77,6 @@ try {
     const room = await createRoom(server.url, true);
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     const errors: string[] = [];
-    if (process.env.PREVIEW_ISOLATION === '0') {
-      await page.route(`${server.url}/r/**`, async (route) => {
-        const response = await route.fetch();
-        const headers = { ...response.headers() };
-        delete headers['cross-origin-opener-policy'];
-        delete headers['cross-origin-embedder-policy'];
-        await route.fulfill({ response, headers });
-      });
-    }
     await page.goto(`${server.url}/r/${room}?previewBackend=${backend}${OPTIONS}`);
     await page.getByRole('tab', { name: 'Preview' }).click();
     const diagnostics = page.getByTestId('preview-diagnostics');
@@ -107,22 +95,18 @@ try {
     const used = await diagnostics.getAttribute('data-backend');
     if (used !== backend) {
       rows.push(
-        `| ${backend} | | not available here: ${errors[0] ?? (await diagnostics.textContent())?.replace(/\|/g, '/')} | | | | | | | | |`,
+        `| ${backend} | not available here: ${errors[0] ?? (await diagnostics.textContent())?.replace(/\|/g, '/')} | | | | | | | | |`,
       );
       await page.context().close();
       continue;
     }
     const bytes = Number(await diagnostics.getAttribute('data-bytes'));
     const loadMs = Number(await diagnostics.getAttribute('data-load-ms'));
-    // wasm runs threaded only in a cross-origin isolated page; its pthreads are nested workers
-    const isolated = await page.evaluate(() => crossOriginIsolated);
-    const cores = await page.workers()[0]?.evaluate(() => navigator.hardwareConcurrency);
-    const threads = `${isolated ? 'isolated' : 'not isolated'}, ${page.workers().length} workers, ${cores} cores in the worker`;
     const { live, liveRuns, latencies, runs } = await measure(page);
     // what a live picture waits for besides its own run: the run in flight when the brush moved, messages, the main thread
     const rest = live.map((l, i) => l - liveRuns[i]);
     rows.push(
-      `| ${backend} | ${threads} | ${percentile(live, 50).toFixed(1)} | ${percentile(live, 95).toFixed(1)} | ${percentile(liveRuns, 50).toFixed(1)} / ${percentile(liveRuns, 95).toFixed(1)} | ${percentile(rest, 50).toFixed(1)} / ${percentile(rest, 95).toFixed(1)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${percentile(runs, 50).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${loadMs} |`,
+      `| ${backend} | ${percentile(live, 50).toFixed(1)} | ${percentile(live, 95).toFixed(1)} | ${percentile(liveRuns, 50).toFixed(1)} / ${percentile(liveRuns, 95).toFixed(1)} | ${percentile(rest, 50).toFixed(1)} / ${percentile(rest, 95).toFixed(1)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${percentile(runs, 50).toFixed(1)} | ${(bytes / 1e6).toFixed(2)} MB | ${loadMs} |`,
     );
     await page.context().close();
     console.error(`done: ${backend}`);
@@ -133,7 +117,7 @@ try {
 }
 console.log(`### Preview in headless Chromium (Debian chromium, --disable-gpu; ${STROKES} strokes each)\n`);
 console.log(
-  `| backend | page (${['ISOLATION', 'CORES', 'REUSE'].map((k) => `PREVIEW_${k}=${process.env[`PREVIEW_${k}`] ?? '-'}`).join(' ')}) | brush -> live preview p50 ms | p95 ms | of which its own run p50 / p95 ms | the rest p50 / p95 ms | stroke committed -> preview p50 ms | p95 ms | worker run p50 ms | model download | load ms (download + decode) |`,
+  `| backend (PREVIEW_REUSE=${process.env.PREVIEW_REUSE ?? '1'}) | brush -> live preview p50 ms | p95 ms | of which its own run p50 / p95 ms | the rest p50 / p95 ms | stroke committed -> preview p50 ms | p95 ms | worker run p50 ms | model download | load ms (download + decode) |`,
 );
-console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 console.log(rows.join('\n'));

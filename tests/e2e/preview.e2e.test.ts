@@ -77,28 +77,4 @@ describe('instant preview in the browser', () => {
     await expect.poll(() => previewVersion(b), { timeout: 10_000 }).toBe(await previewVersion(a));
     expect(await previewPixels(b)).not.toEqual(bBefore);
   });
-
-  it('runs wasm on threads in the cross-origin isolated page where the cores allow', async (ctx) => {
-    const ready = suite.ready();
-    if (!ready) return ctx.skip();
-    const { browser, server } = ready;
-    const room = await createRoom(server.url, false);
-    // 4 cores stand in for the machine's: tfjs gives wasm half of them, so the threaded build runs
-    const page = await openRoom(browser, `${server.url}/r/${room}?previewBackend=wasm&previewCores=4`);
-    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    await page.getByRole('tab', { name: 'Preview' }).click();
-    await expect.poll(() => page.getByTestId('preview-diagnostics').getAttribute('data-backend'), { timeout: 60_000 }).toBe('wasm');
-    // the preview worker and its pthreads (tfjs starts 8)
-    expect(page.workers().length).toBeGreaterThan(1);
-    const v0 = await previewVersion(page);
-    await page.locator('[data-label="sea"]').click();
-    const box = (await page.getByTestId('paint-canvas').boundingBox())!;
-    await page.mouse.move(box.x + 0.1 * box.width, box.y + 0.5 * box.height);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 0.9 * box.width, box.y + 0.6 * box.height, { steps: 6 });
-    await page.mouse.up();
-    await expect.poll(() => previewVersion(page), { timeout: 10_000 }).toBeGreaterThan(v0);
-    // a picture, not a blank canvas: the threaded run produced pixels
-    expect(new Set(await previewPixels(page)).size).toBeGreaterThan(8);
-  });
 });
