@@ -3,6 +3,7 @@ import type { RoomExtension, RoomSetting } from './roomExtension';
 import { SOCKET_OPEN, type FeedSocket, type RoomSocket } from './roomSocket';
 import type { ModelEntry } from '../models/modelRegistry';
 import type { Logger } from '../log';
+import { collectGarbage } from './collectGarbage';
 
 /**
  * Rooms this instance holds when several serve them (server/cluster/ownership.ts): a room is
@@ -49,6 +50,8 @@ export class RoomRegistry {
     private readonly idleMs: number,
     private readonly log: Logger,
     private readonly claims?: RoomClaims,
+    /** Runs once the last room has unloaded (nothing live, loading or unloading). */
+    private readonly whenEmpty: () => void = collectGarbage,
   ) {}
 
   /** Attaches services to every room; hooks run in the order extensions were added. */
@@ -154,6 +157,7 @@ export class RoomRegistry {
       await done;
     } finally {
       this.unloading.delete(room.id);
+      if (!this.closing && this.rooms.size === 0 && this.loading.size === 0 && this.unloading.size === 0) this.whenEmpty();
     }
   }
 

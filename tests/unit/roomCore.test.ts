@@ -177,6 +177,27 @@ describe('RoomRegistry and extensions (in-memory store)', () => {
     await fresh.close();
   });
 
+  it('runs its empty hook (a full GC in the server) once the last room has unloaded, not before', async () => {
+    let empty = 0;
+    const registry = new RoomRegistry(
+      async () => model,
+      20,
+      log,
+      undefined,
+      () => empty++,
+    );
+    const a = await registry.watch('room-e1', feed, editor('user-1'));
+    const b = await registry.watch('room-e2', feed, editor('user-2'));
+    a.room.leave(a.session);
+    await tick(60);
+    expect(registry.get('room-e1')).toBeUndefined();
+    expect(empty).toBe(0);
+    b.room.leave(b.session);
+    await tick(60);
+    expect(registry.loaded).toEqual([]);
+    expect(empty).toBe(1);
+  });
+
   it('runs the hooks in order with the session user; a feed session keeps the room loaded', async () => {
     const { extension, calls, COUNT } = recorder();
     const registry = new RoomRegistry(async () => model, 20, log);
