@@ -240,7 +240,7 @@ async function run(busy: number) {
     return { busy, strokes: strokes.length, legs, renderMs, drafts, frames: ours.length, visible };
   } finally {
     await browser.close();
-    await server.stop('SIGKILL');
+    await server.stop(); // SIGTERM: a profiler preloaded with NODE_OPTIONS (tests/bench/cpuProfile.mjs) writes on exit
   }
 }
 
