@@ -30,8 +30,12 @@ export interface UpdateStore {
 }
 
 /**
- * Durable log of a room's Yjs updates in the database. Appends are buffered and written every
- * `flushMs`, all rooms in one commit, so a crash (even SIGKILL) loses at most that window; rooms
+ * Durable log of a room's Yjs updates in the database. Appends are buffered and written at most
+ * every `flushMs`, all rooms in one commit, so a crash (even SIGKILL) loses at most that window:
+ * the first append after a quiet spell is committed at once (after a restart, every page's sync
+ * step 2 carries all it painted while the server was down; waiting `flushMs` for it left that
+ * whole backlog to a kill in the window), later ones wait until `flushMs` after the last commit
+ * began. Rooms
  * are compacted into a single merged update once their log grows, and on unload. The database
  * work runs on its own thread (updateRowsThread.ts), in process if that thread does not start.
  */
@@ -40,6 +44,8 @@ export class PrismaUpdateStore implements UpdateStore {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private rowsSinceCompact = new Map<string, number>();
+  /** When (Date.now()) the last commit began. */
+  private lastWriteAt = 0;
   /** The database work in process, where the thread cannot serve. */
   private readonly inProcess: UpdateRows;
   private thread: ThreadUpdateRows | null = null;
@@ -74,10 +80,13 @@ export class PrismaUpdateStore implements UpdateStore {
     if (!room) this.pending.set(roomId, (room = { updates: [], stored: [] }));
     room.updates.push(update);
     const stored = new Promise<void>((resolve) => room.stored.push(resolve));
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      void this.flush();
-    }, this.flushMs);
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = null;
+        void this.flush();
+      },
+      Math.max(0, this.lastWriteAt + this.flushMs - Date.now()),
+    );
     return stored;
   }
 
@@ -89,6 +98,7 @@ export class PrismaUpdateStore implements UpdateStore {
 
   private async writePending(): Promise<void> {
     if (this.pending.size === 0) return;
+    this.lastWriteAt = Date.now();
     const batch = this.pending;
     this.pending = new Map();
     const rows = [...batch].map(([roomId, { updates }]) => ({ roomId, data: Y.mergeUpdates(updates) }));
