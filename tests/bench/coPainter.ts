@@ -13,7 +13,8 @@
  * The browsers share the host's cores with the server: two pages running the preview on every
  * pointer move take most of 2 cores, and the render thread runs at RENDER_NICE 10. For the
  * server's side as it would be with the painters on their own machines, COPAINT_BROWSER_NICE=19
- * lowers every Chromium thread's priority once the pages are loaded.
+ * lowers every Chromium thread's priority (and its autogroup's: Playwright starts the browser in
+ * a session of its own) once the pages are loaded.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -108,6 +109,10 @@ function reniceBrowser(server: TestServer, nice: number): number {
         os.setPriority(Number(tid), nice);
         threads++;
       }
+      // Playwright starts the browser in its own session, so with autogroup scheduling it is a
+      // group of its own that shares the cores fairly with the server's whatever its threads'
+      // nice: the group's nice is what lowers it.
+      if (fs.existsSync(`/proc/${pid}/autogroup`)) fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
     } catch {
       // the process or thread ended meanwhile
     }
