@@ -73,8 +73,8 @@ def write_server_files(a, G, E, cfg, S, presets, zs, fx):
         with open(manifest_path) as f:
             manifest = json.load(f)
     manifest.update({'id': 'landscape', 'name': 'Landscape SPADE', 'kind': 'spade', 'size': [S, S], 'zDim': cfg['z_dim'],
-                     'labels': 'labels.json', 'generator': 'generator.onnx', 'encoder': 'style_encoder.onnx',
-                     'presets': 'presets.json', 'default': True})
+                     'labels': 'labels.json', 'encoder': 'style_encoder.onnx', 'presets': 'presets.json', 'default': True})
+    manifest.setdefault('generator', 'generator.onnx')  # int8_graph.py may serve its int8 graph
     with open(manifest_path, 'w') as f:
         json.dump(manifest, f, indent=1)
     rows = []
