@@ -7,7 +7,8 @@ The student sees the same label map (nearest-downsampled, as F.interpolate does 
 and the same z as the teacher, and regresses the teacher's full-size render box-downsampled to
 the student size, so the preview looks like a small version of what the server will paint.
 z is half N(0, I) draws and half style-encoder means of procedural images (where presets
-live). Teacher renders are the expensive part on CPU, so they go into a ring buffer that
+live); with --presets, a --preset-share of them are the shipped presets' own codes (fitted ones,
+such as night, can lie outside both). Teacher renders are the expensive part on CPU, so they go into a ring buffer that
 grows by --new-per-step renders per student step and is re-sampled.
 --norm clade gives the student CLADE layers (models/spade/clade.py: per-class gamma/beta
 instead of SPADE's label-map convs), several times cheaper in the browser at the same width.
@@ -47,6 +48,8 @@ def main(argv=None):
     p.add_argument('--pool', type=int, default=4096)
     p.add_argument('--warm', type=int, default=48, help='teacher renders before the first step')
     p.add_argument('--new-per-step', type=int, default=2)
+    p.add_argument('--presets', default='', help="a presets.json whose codes make up --preset-share of the teacher's z")
+    p.add_argument('--preset-share', type=float, default=0.25, help='share of teacher renders with a preset code (the styles rooms vote for)')
     options.add_budget(p, 20)
     options.add_threads(p)
     options.add_seed(p, 11)
@@ -79,6 +82,7 @@ def main(argv=None):
     z_p = torch.zeros(a.pool, cfg['z_dim'], device=dev)
     tgt_p = torch.zeros(a.pool, 3, a.size, a.size, device=dev)
     n_p = [0]
+    presets = torch.tensor([pr['z'] for pr in json.load(open(a.presets))], device=dev) if a.presets else None
     counter = [a.seed * 100_003 + st['teacher_renders']]
 
     @torch.no_grad()
@@ -89,6 +93,9 @@ def main(argv=None):
         mu, _ = TE(img)
         use_mu = (torch.rand(k, generator=g) < 0.5).to(dev).view(-1, 1)
         z = torch.where(use_mu, mu, z)
+        if presets is not None:  # the exact codes a room renders with, not only their neighbourhood
+            pick = (torch.rand(k, generator=g) < a.preset_share).to(dev).view(-1, 1)
+            z = torch.where(pick, presets[torch.randint(0, len(presets), (k,), generator=g).to(dev)], z)
         out = T(one_hot(lab, NUM_CLASSES), z)
         tgt = F.avg_pool2d(out, f) if f > 1 else out
         idx = (torch.arange(k, device=dev) + n_p[0]) % a.pool

@@ -1,0 +1,104 @@
+/**
+ * How closely the browser's preview imitates the server's frame: the shipped preview (tfjs,
+ * wasm, its uint8 weights, what the page runs) against the shipped server generator
+ * (onnxruntime-node) on the hand-drawn fixtures (models/fixtures) with every style preset of the
+ * model. The server's 256 px frame is area-downsampled to the preview's size; the preview gets
+ * the label map nearest-downsampled, as in its distillation. Prints PSNR per preset and overall,
+ * beside a floor: the label map filled with each class's mean server colour over all renders
+ * (what a preview that drew no picture, only the right flat colours, would score).
+ *
+ *   npm run bench:agreement [-- MODELS_DIR]
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { PreviewGenerator, type PreviewModelJson } from '../../lib/preview/forward';
+import { ModelRegistry } from '../../server/models/modelRegistry';
+import { log } from '../../server/log';
+
+const root = path.resolve(import.meta.dirname, '../..');
+log.level = 'warn';
+const modelsDir = process.argv[2] ?? path.join(root, 'models');
+const model = new ModelRegistry(modelsDir, log).list().find((m) => m.isDefault) ?? null;
+if (!model?.preview) throw new Error('no default model with a preview');
+const [S] = model.size;
+const manifestFile = path.join(modelsDir, model.preview.url.replace(/^\/models\//, ''));
+const previewDir = path.dirname(manifestFile);
+const json = JSON.parse(readFileSync(manifestFile, 'utf8')) as PreviewModelJson;
+const [P] = json.config.size;
+const step = S / P;
+
+async function fixture(file: string): Promise<Uint8Array> {
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.width !== S || info.height !== S) throw new Error(`${file}: ${info.width}x${info.height}, want ${S}`);
+  const byColour = new Map(model!.labels.labels.map((l) => [l.color.join(','), l.id]));
+  const map = new Uint8Array(S * S);
+  for (let i = 0; i < S * S; i++) {
+    const id = byColour.get(`${data[i * 3]},${data[i * 3 + 1]},${data[i * 3 + 2]}`);
+    if (id === undefined) throw new Error(`${file}: pixel ${i} is not a palette colour`);
+    map[i] = id;
+  }
+  return map;
+}
+
+const psnr = (a: Float64Array, b: Float64Array) => {
+  let se = 0;
+  for (let i = 0; i < a.length; i++) se += (a[i] - b[i]) ** 2;
+  return 10 * Math.log10((255 * 255) / (se / a.length));
+};
+
+await tf.setBackend('wasm');
+await tf.ready();
+const preview = await PreviewGenerator.load(json, async (p) => {
+  const b = readFileSync(path.join(previewDir, p));
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+});
+const server = await ort.InferenceSession.create(model.generatorPath, { intraOpNumThreads: 2 });
+const fixtures = readdirSync(path.join(root, 'models', 'fixtures')).filter((f) => f.endsWith('.png'));
+const rows: { preset: string; server: Float64Array; preview: Float64Array; small: Uint8Array }[] = [];
+for (const f of fixtures) {
+  const map = await fixture(path.join(root, 'models', 'fixtures', f));
+  const small = new Uint8Array(P * P).map((_, i) => map[Math.floor(i / P) * step * S + (i % P) * step]);
+  for (const preset of model.presets) {
+    const z = Float32Array.from(preset.z);
+    const out = await server.run({ labels: new ort.Tensor('uint8', map, [1, S, S]), z: new ort.Tensor('float32', z, [1, z.length]) });
+    const img = out[server.outputNames[0]].data as Float32Array;
+    const down = new Float64Array(P * P * 3); // area-downsampled, interleaved RGB in 0-255
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < S; y++)
+        for (let x = 0; x < S; x++) down[(Math.floor(y / step) * P + Math.floor(x / step)) * 3 + c] += ((img[c * S * S + y * S + x] + 1) * 127.5) / (step * step);
+    const { rgba } = await preview.render(small, z);
+    rows.push({ preset: preset.id, server: down, preview: Float64Array.from({ length: P * P * 3 }, (_, i) => rgba[Math.floor(i / 3) * 4 + (i % 3)]), small });
+  }
+}
+// The floor: each class's mean server colour (over every render of that preset), flat.
+const floor = (r: (typeof rows)[number]) => {
+  const sum = new Float64Array(256 * 3);
+  const n = new Float64Array(256);
+  for (const o of rows.filter((o) => o.preset === r.preset))
+    for (let i = 0; i < P * P; i++) {
+      n[o.small[i]]++;
+      for (let c = 0; c < 3; c++) sum[o.small[i] * 3 + c] += o.server[i * 3 + c];
+    }
+  return Float64Array.from({ length: P * P * 3 }, (_, i) => sum[r.small[Math.floor(i / 3)] * 3 + (i % 3)] / n[r.small[Math.floor(i / 3)]]);
+};
+console.log(`preview agreement: ${model.preview.id} (${P} px) vs ${path.basename(model.generatorPath)} (${S} px, area-downsampled), ${fixtures.length} fixtures x ${model.presets.length} presets`);
+console.log('| preset | preview PSNR mean dB | worst | flat class-mean floor dB |');
+console.log('|---|---:|---:|---:|');
+const all: number[] = [];
+const floors: number[] = [];
+for (const preset of model.presets) {
+  const mine = rows.filter((r) => r.preset === preset.id);
+  const p = mine.map((r) => psnr(r.server, r.preview));
+  const fl = mine.map((r) => psnr(r.server, floor(r)));
+  all.push(...p);
+  floors.push(...fl);
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  console.log(`| ${preset.id} | ${mean(p).toFixed(2)} | ${Math.min(...p).toFixed(2)} | ${mean(fl).toFixed(2)} |`);
+}
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+console.log(`| all | ${mean(all).toFixed(2)} | ${Math.min(...all).toFixed(2)} | ${mean(floors).toFixed(2)} |`);
+preview.dispose();
