@@ -13,9 +13,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { PreviewGenerator, type PreviewModelJson } from '../../lib/preview/forward';
+import { loadPreview } from '../helpers/previewModel';
 import { ModelRegistry } from '../../server/models/modelRegistry';
 import { log } from '../../server/log';
 
@@ -25,9 +25,11 @@ const modelsDir = process.argv[2] ?? path.join(root, 'models');
 const model = new ModelRegistry(modelsDir, log).list().find((m) => m.isDefault) ?? null;
 if (!model?.preview) throw new Error('no default model with a preview');
 const [S] = model.size;
-const manifestFile = path.join(modelsDir, model.preview.url.replace(/^\/models\//, ''));
-const previewDir = path.dirname(manifestFile);
-const json = JSON.parse(readFileSync(manifestFile, 'utf8')) as PreviewModelJson;
+// The preview's folder: its manifest is <folder>/tfjs/model.json, served under /models/.
+const previewDir = path.dirname(path.dirname(path.join(modelsDir, model.preview.url.replace(/^\/models\//, ''))));
+await tf.setBackend('wasm');
+await tf.ready();
+const { gen: preview, json } = await loadPreview(previewDir);
 const [P] = json.config.size;
 const step = S / P;
 
@@ -50,12 +52,6 @@ const psnr = (a: Float64Array, b: Float64Array) => {
   return 10 * Math.log10((255 * 255) / (se / a.length));
 };
 
-await tf.setBackend('wasm');
-await tf.ready();
-const preview = await PreviewGenerator.load(json, async (p) => {
-  const b = readFileSync(path.join(previewDir, p));
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-});
 const server = await ort.InferenceSession.create(model.generatorPath, { intraOpNumThreads: 2 });
 const fixtures = readdirSync(path.join(root, 'models', 'fixtures')).filter((f) => f.endsWith('.png'));
 const rows: { preset: string; server: Float64Array; preview: Float64Array; small: Uint8Array }[] = [];
@@ -69,9 +65,15 @@ for (const f of fixtures) {
     const down = new Float64Array(P * P * 3); // area-downsampled, interleaved RGB in 0-255
     for (let c = 0; c < 3; c++)
       for (let y = 0; y < S; y++)
-        for (let x = 0; x < S; x++) down[(Math.floor(y / step) * P + Math.floor(x / step)) * 3 + c] += ((img[c * S * S + y * S + x] + 1) * 127.5) / (step * step);
+        for (let x = 0; x < S; x++)
+          down[(Math.floor(y / step) * P + Math.floor(x / step)) * 3 + c] += ((img[c * S * S + y * S + x] + 1) * 127.5) / (step * step);
     const { rgba } = await preview.render(small, z);
-    rows.push({ preset: preset.id, server: down, preview: Float64Array.from({ length: P * P * 3 }, (_, i) => rgba[Math.floor(i / 3) * 4 + (i % 3)]), small });
+    rows.push({
+      preset: preset.id,
+      server: down,
+      preview: Float64Array.from({ length: P * P * 3 }, (_, i) => rgba[Math.floor(i / 3) * 4 + (i % 3)]),
+      small,
+    });
   }
 }
 // The floor: each class's mean server colour (over every render of that preset), flat.
@@ -85,7 +87,9 @@ const floor = (r: (typeof rows)[number]) => {
     }
   return Float64Array.from({ length: P * P * 3 }, (_, i) => sum[r.small[Math.floor(i / 3)] * 3 + (i % 3)] / n[r.small[Math.floor(i / 3)]]);
 };
-console.log(`preview agreement: ${model.preview.id} (${P} px) vs ${path.basename(model.generatorPath)} (${S} px, area-downsampled), ${fixtures.length} fixtures x ${model.presets.length} presets`);
+console.log(
+  `preview agreement: ${model.preview.id} (${P} px) vs ${path.basename(model.generatorPath)} (${S} px, area-downsampled), ${fixtures.length} fixtures x ${model.presets.length} presets`,
+);
 console.log('| preset | preview PSNR mean dB | worst | flat class-mean floor dB |');
 console.log('|---|---:|---:|---:|');
 const all: number[] = [];

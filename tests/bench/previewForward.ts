@@ -10,9 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { BlockCache, PreviewGenerator, type PreviewModelJson } from '../../lib/preview/forward';
+import { BlockCache } from '../../lib/preview/forward';
+import { loadPreview } from '../helpers/previewModel';
 import { percentile } from './procStats';
 
 /** The label maps of a stroke being drawn: each one the previous with the brush moved on. */
@@ -35,11 +34,7 @@ await tf.ready();
 console.log('| artifact | config | coarse blocks | p50 ms | p95 ms | min ms |');
 console.log('|---|---|---|---:|---:|---:|');
 for (const dir of process.argv.length > 2 ? process.argv.slice(2) : ['models/landscape-preview']) {
-  const json = JSON.parse(readFileSync(path.join(dir, 'tfjs/model.json'), 'utf8')) as PreviewModelJson;
-  const g = await PreviewGenerator.load(json, async (p) => {
-    const b = readFileSync(path.join(dir, 'tfjs', p));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-  });
+  const { gen: g, json } = await loadPreview(dir);
   const c = json.config;
   const [h, w] = c.size;
   const frames = strokeFrames(h, w, c.labelNc, 60);

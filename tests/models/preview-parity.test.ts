@@ -7,7 +7,8 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { PreviewGenerator, type PreviewModelJson } from '../../lib/preview/forward';
+import type { PreviewGenerator, PreviewModelJson } from '../../lib/preview/forward';
+import { loadPreview } from '../helpers/previewModel';
 
 const artifacts = [
   ['landscape preview (shipped)', path.resolve(__dirname, '../../models/landscape-preview')],
@@ -27,11 +28,7 @@ describe.each(artifacts)('%s (tfjs)', (_name, dir) => {
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
-    const json = JSON.parse(readFileSync(path.join(dir, 'tfjs/model.json'), 'utf8')) as PreviewModelJson;
-    gen = await PreviewGenerator.load(json, async (p) => {
-      const b = readFileSync(path.join(dir, 'tfjs', p));
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-    });
+    gen = (await loadPreview(dir)).gen;
   });
   it('weights are uint8-quantised in the tfjs manifest', () => {
     const json = JSON.parse(readFileSync(path.join(dir, 'tfjs/model.json'), 'utf8')) as PreviewModelJson;

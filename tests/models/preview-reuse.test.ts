@@ -2,10 +2,10 @@
 // picture a run from scratch gives, byte for byte, and run fewer kernels when only fine detail
 // changed. Tiny random-weight CLADE student (fixtures/preview-clade), cpu backend.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BlockCache, PreviewGenerator, type PreviewModelJson } from '../../lib/preview/forward';
+import { BlockCache, type PreviewGenerator } from '../../lib/preview/forward';
+import { loadPreview } from '../helpers/previewModel';
 
 const dir = path.resolve(__dirname, 'fixtures/preview-clade');
 
@@ -16,11 +16,8 @@ describe('preview block reuse', () => {
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
-    const json = JSON.parse(readFileSync(path.join(dir, 'tfjs/model.json'), 'utf8')) as PreviewModelJson;
-    gen = await PreviewGenerator.load(json, async (p) => {
-      const b = readFileSync(path.join(dir, 'tfjs', p));
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-    });
+    const { gen: g, json } = await loadPreview(dir);
+    gen = g;
     size = json.config.size[0];
     zDim = json.config.zDim;
   });
