@@ -37,7 +37,7 @@ export function persistence(store: UpdateStore): RoomExtension {
     onChange(room, update, origin) {
       if (origin === SERVER_ORIGIN) return;
       const { to } = Y.parseUpdateMeta(update);
-      void store.append(room.id, update).then(() => stored(room, to));
+      void store.append(room.id, update, room.catchingUp).then(() => stored(room, to));
     },
     onStore: () => store.flush(),
     async afterUnload(roomId) {

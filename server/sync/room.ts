@@ -110,6 +110,11 @@ export class Room {
   private readonly strokeAuthors = new Map<number, string>();
   private readonly writers = new Map<number, SyncState>();
   private readonly known: ClientAuthors = { authors: this.strokeAuthors, live: (client) => this.writers.has(client) };
+  /**
+   * True while a session's first sync step 2 is applied: what its page painted while it was not
+   * connected (a restart's whole backlog), which persistence commits without waiting.
+   */
+  private applyingCatchUp = false;
   /** Updates applied since a broadcast went out in this turn of the event loop (see broadcast). */
   private batch: Array<{ update: Uint8Array; origin: unknown }> | null = null;
 
@@ -136,6 +141,10 @@ export class Room {
       const message = this.awarenessMessage(changed);
       for (const s of this.syncs.values()) send(s.socket, message);
     });
+  }
+
+  get catchingUp(): boolean {
+    return this.applyingCatchUp;
   }
 
   get sessionCount(): number {
@@ -280,6 +289,8 @@ export class Room {
       if (check.code === CLOSE_CODES.missingState && !session.answered && session.unanswered++ < MAX_UNANSWERED_UPDATES) return;
       return this.refuse(session, check.code ?? CLOSE_CODES.invalidMessage, check.error);
     }
+    // Only a session's first answer: a client cannot ask for a commit per message.
+    const catchUp = syncType === syncProtocol.messageYjsSyncStep2 && !session.answered;
     if (syncType === syncProtocol.messageYjsSyncStep2) session.answered = true;
     // Authorise: viewers change nothing, and a stroke's author is the session's user.
     if (!canEdit(session.role)) {
@@ -300,7 +311,12 @@ export class Room {
       session.writes.add(client);
       this.writers.set(client, session);
     }
-    Y.applyUpdate(this.doc, update, session.socket);
+    this.applyingCatchUp = catchUp;
+    try {
+      Y.applyUpdate(this.doc, update, session.socket);
+    } finally {
+      this.applyingCatchUp = false;
+    }
   }
 
   private receiveAwareness(session: SyncState, update: Uint8Array): void {

@@ -20,8 +20,9 @@ export interface UpdateStore {
   /**
    * Queues an update. The promise resolves once the commit that wrote it has returned (the update
    * is durable), never earlier; a failed write is retried and resolves with a later commit.
+   * `now`: commit it without waiting for the interval (a page's backlog after a reconnect).
    */
-  append(roomId: string, update: Uint8Array): Promise<void>;
+  append(roomId: string, update: Uint8Array, now?: boolean): Promise<void>;
   flush(): Promise<void>;
   /** Merges a room's stored updates into one. */
   compact(roomId: string): Promise<void>;
@@ -32,11 +33,10 @@ export interface UpdateStore {
 /**
  * Durable log of a room's Yjs updates in the database. Appends are buffered and written at most
  * every `flushMs`, all rooms in one commit, so a crash (even SIGKILL) loses at most that window:
- * the first append after a quiet spell is committed at once (after a restart, every page's sync
- * step 2 carries all it painted while the server was down; waiting `flushMs` for it left that
- * whole backlog to a kill in the window), later ones wait until `flushMs` after the last commit
- * began. Rooms
- * are compacted into a single merged update once their log grows, and on unload. The database
+ * the first append after a quiet spell, and a page's backlog (`now`), are committed at once (after
+ * a restart every page's sync step 2 carries all it painted while the server was down: waiting
+ * `flushMs` for it left that whole backlog to a kill in the window), others wait until `flushMs`
+ * after the last commit began. Rooms are compacted into a single merged update once their log grows, and on unload. The database
  * work runs on its own thread (updateRowsThread.ts), in process if that thread does not start.
  */
 export class PrismaUpdateStore implements UpdateStore {
@@ -75,17 +75,21 @@ export class PrismaUpdateStore implements UpdateStore {
     return state;
   }
 
-  append(roomId: string, update: Uint8Array): Promise<void> {
+  append(roomId: string, update: Uint8Array, now = false): Promise<void> {
     let room = this.pending.get(roomId);
     if (!room) this.pending.set(roomId, (room = { updates: [], stored: [] }));
     room.updates.push(update);
     const stored = new Promise<void>((resolve) => room.stored.push(resolve));
+    if (now && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     this.timer ??= setTimeout(
       () => {
         this.timer = null;
         void this.flush();
       },
-      Math.max(0, this.lastWriteAt + this.flushMs - Date.now()),
+      now ? 0 : Math.max(0, this.lastWriteAt + this.flushMs - Date.now()),
     );
     return stored;
   }

@@ -49,6 +49,28 @@ function paint(doc: Y.Doc, ...strokes: Stroke[]): Uint8Array {
 const microtasks = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('acknowledged durability', () => {
+  it("commits a session's first sync step 2 (what its page painted offline) at once, its other updates in the interval", async () => {
+    const store = new MemoryUpdateStore();
+    const appends: boolean[] = [];
+    const append = store.append.bind(store);
+    store.append = (roomId, update, now = false) => {
+      appends.push(now);
+      return append(roomId, update);
+    };
+    const registry = new RoomRegistry(async () => model, 1000, log);
+    registry.use(persistence(store));
+    const { room, session } = (await registry.connect('room-n', new FakeSocket(), editor('user-a')))!;
+    const offline = new Y.Doc();
+    offline.getArray<Stroke>(STROKES_KEY).push([stroke('user-a')]);
+    const step2 = (doc: Y.Doc) => message(0, (e) => syncProtocol.writeSyncStep2(e, doc));
+    room.receive(session, step2(offline));
+    room.receive(session, paint(offline, stroke('user-a')));
+    offline.getArray<Stroke>(STROKES_KEY).push([stroke('user-a')]);
+    room.receive(session, step2(offline));
+    expect(appends).toEqual([true, false, false]);
+    expect(room.catchingUp).toBe(false);
+  });
+
   it('acknowledges a stroke to its sender only after the commit that stored it; a join is told all', async () => {
     const store = new MemoryUpdateStore();
     const registry = new RoomRegistry(async () => model, 1000, log);
