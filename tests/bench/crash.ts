@@ -121,6 +121,7 @@ async function main() {
       await sleep(50);
     }
     reconnectMs.push(performance.now() - back);
+    const backAt = Date.now() - startedAt;
     await sleep(Math.random() * MAX_DELAY_MS);
     const killedAt = Date.now();
     await server.stop('SIGKILL');
@@ -136,7 +137,7 @@ async function main() {
     if (firstCommit !== Infinity) firstCommitMs.push(firstCommit - startedAt);
     console.log(
       `kill ${String(kill).padStart(2)}: ${report.acked.length} acknowledged, ${lost.length} of them lost; ${notStored.length} unacknowledged not stored; ` +
-        `killed ${killedAt - startedAt} ms after the (re)start, authors back after ${reconnectMs.at(-1)!.toFixed(0)} ms, first commit ${firstCommit === Infinity ? 'none' : `after ${firstCommit - startedAt} ms`}`,
+        `killed ${killedAt - startedAt} ms after the (re)start, all authors back ${backAt} ms after it, first commit ${firstCommit === Infinity ? 'none' : `after ${firstCommit - startedAt} ms`}`,
     );
     if (lost.length > 0) console.log(`  LOST: ${lost.slice(0, 10).join(', ')}`);
     const t0 = performance.now();
