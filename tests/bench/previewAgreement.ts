@@ -7,7 +7,7 @@
  * beside a floor: the label map filled with each class's mean server colour over all renders
  * (what a preview that drew no picture, only the right flat colours, would score).
  *
- *   npm run bench:agreement [-- MODELS_DIR]
+ *   npm run bench:agreement [-- MODELS_DIR]     (AGREEMENT_SHEET=out.png: server | preview per preset)
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -105,4 +105,22 @@ for (const preset of model.presets) {
 }
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 console.log(`| all | ${mean(all).toFixed(2)} | ${Math.min(...all).toFixed(2)} | ${mean(floors).toFixed(2)} |`);
+// A look at the pictures: one row per preset (first fixture), server downsampled | preview.
+if (process.env.AGREEMENT_SHEET) {
+  const first = rows.slice(0, model.presets.length);
+  const sheet = Buffer.alloc(first.length * P * 2 * P * 3);
+  first.forEach((r, row) => {
+    for (let y = 0; y < P; y++)
+      for (let x = 0; x < 2 * P; x++)
+        for (let c = 0; c < 3; c++) {
+          const src = x < P ? r.server : r.preview;
+          sheet[((row * P + y) * 2 * P + x) * 3 + c] = Math.round(src[(y * P + (x % P)) * 3 + c]);
+        }
+  });
+  await sharp(sheet, { raw: { width: 2 * P, height: first.length * P, channels: 3 } })
+    .resize({ width: 4 * P, kernel: 'nearest' })
+    .png()
+    .toFile(process.env.AGREEMENT_SHEET);
+  console.log(`wrote ${process.env.AGREEMENT_SHEET}: rows ${first.map((r) => r.preset).join(', ')}; server | preview`);
+}
 preview.dispose();
