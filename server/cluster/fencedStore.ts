@@ -34,11 +34,11 @@ export class FencedUpdateStore implements UpdateStore {
     return this.inner.load(roomId);
   }
 
-  append(roomId: string, update: Uint8Array): Promise<void> {
+  append(roomId: string, update: Uint8Array, now?: boolean): Promise<void> {
     const lease = this.leases.lease(roomId);
     if (!lease?.held) return this.refuse(roomId, 'the room lease is not held');
     return this.inner
-      .append(roomId, update)
+      .append(roomId, update, now)
       .then(() => this.stillHeld(roomId, lease.token))
       .then((ok) => (ok ? undefined : this.refuse(roomId, 'a newer lease was granted')));
   }

@@ -107,4 +107,24 @@ describe('FencedUpdateStore', () => {
     ).compact('r');
     expect(inner.stored.get('r')?.length).toBe(1);
   });
+
+  it("passes a page's catch-up (commit now) on to the store it fences", () => {
+    class Spy extends MemoryUpdateStore {
+      readonly asked: (boolean | undefined)[] = [];
+      override append(roomId: string, u: Uint8Array, now?: boolean): Promise<void> {
+        this.asked.push(now);
+        return super.append(roomId, u);
+      }
+    }
+    const inner = new Spy();
+    const store = new FencedUpdateStore(
+      inner,
+      fence(1, async () => 1),
+      () => {},
+      log,
+    );
+    void store.append('r', update(), true);
+    void store.append('r', update());
+    expect(inner.asked).toEqual([true, undefined]);
+  });
 });
