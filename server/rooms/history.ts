@@ -8,6 +8,7 @@ import { RoomStateKey, type RoomExtension } from '../sync/roomExtension';
 import { HttpError } from '../http/json';
 import { TokenBucket } from '../limits/tokenBucket';
 import { STROKES_KEY } from '../../lib/protocol';
+import { insertedInto } from '../../lib/arrayChanges';
 import type { Stroke } from '../../lib/strokes';
 import type { HistoryList, HistoryVersion, VersionChange, VersionReason } from '../../lib/history';
 import { roomRowsThread, type ThreadUpdateRows } from '../sync/updateRowsThread';
@@ -331,28 +332,17 @@ interface Removed {
 
 /**
  * The strokes `transaction` added to and removed from `strokes`, read from the structs it wrote
- * and its delete set: a Y.Array event's own `changes` walk the whole array, per update.
+ * and its delete set (not from the event's `changes`, which walk the whole array).
  */
 function changesOf(strokes: Y.Array<Stroke>, transaction: Y.Transaction): { added: Stroke[]; removed: Removed[] } {
-  const added: Stroke[] = [];
   const removed: Removed[] = [];
-  for (const [client, after] of transaction.afterState) {
-    const before = transaction.beforeState.get(client) ?? 0;
-    if (after <= before) continue;
-    const structs = transaction.doc.store.clients.get(client) ?? [];
-    for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
-      const struct = structs[i];
-      if (struct instanceof Y.Item && struct.parent === strokes && !struct.deleted)
-        added.push(...(struct.content.getContent() as Stroke[]));
-    }
-  }
   Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
     if (struct instanceof Y.Item && struct.parent === strokes && !addedIn(transaction, struct))
       (struct.content.getContent() as Stroke[]).forEach((stroke, i) =>
         removed.push({ stroke, client: struct.id.client, clock: struct.id.clock + i }),
       );
   });
-  return { added, removed };
+  return { added: insertedInto(strokes, transaction), removed };
 }
 
 /** The strokes as they were before `transaction`, in order: the ones it removed are still readable. */
