@@ -8,6 +8,7 @@ import type { RoomRegistry } from './sync/roomRegistry';
 import type { FeedSession, Room } from './sync/room';
 import { identifySockets } from './identity/socketIdentity';
 import { guardSocketHandlers } from './guards/socketHandlers';
+import { limitEventsPerSocket } from './limits/socketLimits';
 import type { Identity } from './identity/identity';
 import type { Logger } from './log';
 
@@ -60,6 +61,7 @@ export function createRealtime(
   const ioUpgrade = http.listeners('upgrade').filter((listener) => !before.has(listener));
   if (options.takeUpgrades) for (const listener of ioUpgrade) http.off('upgrade', listener as (...args: unknown[]) => void);
   guardSocketHandlers(io, deps.log);
+  limitEventsPerSocket(io, deps.log);
   identifySockets(io, deps.identity);
 
   const handlers = new Map<FeedRequest, FeedHandler<FeedRequest>>();

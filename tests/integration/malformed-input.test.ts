@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { io, type Socket } from 'socket.io-client';
+import { FEED_EVENT_BURST } from '../../server/limits/socketLimits';
 import { createRoom, startServer, type TestServer } from '../helpers/server';
 import { connect, stroke, synced, waitFor, type YClient } from '../helpers/yclient';
 import { rawRequest, upgradeRequest } from '../helpers/rawHttp';
@@ -105,6 +106,15 @@ describe('malformed input is refused on its own connection', () => {
     const vote = (await socket.emitWithAck(EVENTS.vote, { roundId: ['a'], candidateId: { toString: 1 } })) as { error: string };
     expect(vote.error).toEqual(expect.any(String));
     expect(socket.connected).toBe(true);
+    await stillServes();
+  });
+
+  it('socket.io events: a connection flooding requests past its limit is disconnected', async () => {
+    const socket = feed();
+    await new Promise<void>((resolve) => socket.on('connect', resolve));
+    const gone = new Promise<string>((resolve) => socket.on('disconnect', resolve));
+    for (let i = 0; i < FEED_EVENT_BURST * 4; i++) socket.emit(EVENTS.voteState, i);
+    expect(await gone).toBe('io server disconnect');
     await stillServes();
   });
 
