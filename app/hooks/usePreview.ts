@@ -8,6 +8,7 @@ import { IncrementalRasterizer } from '@/lib/raster';
 import { docVersion } from '@/lib/docVersion';
 import { checkStroke, type Stroke } from '@/lib/strokes';
 import type { BackendTimings, FromWorker, PreviewBackend, ToWorker } from '../preview/protocol';
+import { sameBytes } from '@/lib/bytes';
 
 export type PreviewState =
   | { status: 'none'; reason: string }
@@ -37,12 +38,6 @@ export interface PreviewFrame {
 }
 
 type LiveStroke = Omit<Stroke, 'id' | 'by'>;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** A run starts at once when none started within this long, else on the next animation frame. */
 const FRAME_MS = 1000 / 60;

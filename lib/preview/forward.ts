@@ -13,6 +13,7 @@
 // Concatenating convs (all mlp_shared of a block, gamma with beta) was measured slower on wasm:
 // splitting the result along channels copies, and costs more than the saved kernel calls.
 import * as tf from '@tensorflow/tfjs';
+import { sameBytes } from '../bytes';
 
 export interface PreviewConfig {
   labelNc: number;
@@ -310,12 +311,6 @@ export class BlockCache {
     this.dropFrom(0);
     this.z = null;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The label map at each resolution a block needs (bytes and one-hot), made once per forward pass. */

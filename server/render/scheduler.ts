@@ -140,11 +140,15 @@ export class RenderScheduler {
     this.generating += 1;
     this.dirty.delete(roomId);
     let inGenerator = true;
-    const generated = () => {
-      if (!inGenerator) return;
+    /** Frees this render's place in the generator, once; whether it did. */
+    const leave = () => {
+      if (!inGenerator) return false;
       inGenerator = false;
       this.generating -= 1;
-      this.pump();
+      return true;
+    };
+    const generated = () => {
+      if (leave()) this.pump();
     };
     let rendered: FrameQuality | null = null;
     try {
@@ -152,10 +156,7 @@ export class RenderScheduler {
     } catch (error) {
       this.options.onError?.(roomId, error);
     } finally {
-      if (inGenerator) {
-        inGenerator = false;
-        this.generating -= 1;
-      }
+      leave();
       this.inFlight.delete(roomId);
       if (this.dirty.has(roomId)) this.enqueue(roomId);
       // A full frame is owed after one round of the rooms waiting now (at least one render).

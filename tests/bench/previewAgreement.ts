@@ -76,17 +76,20 @@ for (const f of fixtures) {
     });
   }
 }
-// The floor: each class's mean server colour (over every render of that preset), flat.
-const floor = (r: (typeof rows)[number]) => {
+// The floor: each class's mean server colour over the renders of one preset, filled flat.
+function classMeans(renders: typeof rows): Float64Array {
   const sum = new Float64Array(256 * 3);
   const n = new Float64Array(256);
-  for (const o of rows.filter((o) => o.preset === r.preset))
+  for (const o of renders)
     for (let i = 0; i < P * P; i++) {
       n[o.small[i]]++;
       for (let c = 0; c < 3; c++) sum[o.small[i] * 3 + c] += o.server[i * 3 + c];
     }
-  return Float64Array.from({ length: P * P * 3 }, (_, i) => sum[r.small[Math.floor(i / 3)] * 3 + (i % 3)] / n[r.small[Math.floor(i / 3)]]);
-};
+  return sum.map((v, i) => v / n[Math.floor(i / 3)]);
+}
+const flat = (small: Uint8Array, means: Float64Array) =>
+  Float64Array.from({ length: P * P * 3 }, (_, i) => means[small[Math.floor(i / 3)] * 3 + (i % 3)]);
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 console.log(
   `preview agreement: ${model.preview.id} (${P} px) vs ${path.basename(model.generatorPath)} (${S} px, area-downsampled), ${fixtures.length} fixtures x ${model.presets.length} presets`,
 );
@@ -96,14 +99,13 @@ const all: number[] = [];
 const floors: number[] = [];
 for (const preset of model.presets) {
   const mine = rows.filter((r) => r.preset === preset.id);
+  const means = classMeans(mine);
   const p = mine.map((r) => psnr(r.server, r.preview));
-  const fl = mine.map((r) => psnr(r.server, floor(r)));
+  const fl = mine.map((r) => psnr(r.server, flat(r.small, means)));
   all.push(...p);
   floors.push(...fl);
-  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   console.log(`| ${preset.id} | ${mean(p).toFixed(2)} | ${Math.min(...p).toFixed(2)} | ${mean(fl).toFixed(2)} |`);
 }
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 console.log(`| all | ${mean(all).toFixed(2)} | ${Math.min(...all).toFixed(2)} | ${mean(floors).toFixed(2)} |`);
 // A look at the pictures: one row per preset (first fixture), server downsampled | preview.
 if (process.env.AGREEMENT_SHEET) {
