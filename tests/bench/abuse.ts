@@ -4,8 +4,13 @@
  * probe: what the server answered, and the victim's stroke latency p50/p99/max meanwhile; at the
  * end, whether the server process survived (crashes must be 0) and its RSS.
  * Run: npm run bench:abuse
+ * ABUSE_ONLY=<text> runs only the probes whose name contains it; ABUSE_PROFILE_DIR=<dir> profiles
+ * the server (tests/bench/cpuProfile.mjs) and writes each probe's window (monotonic µs, the
+ * profile's clock) to <dir>/windows.json, to see what the server spent each probe's time on.
  */
 import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -346,8 +351,14 @@ const probes: Probe[] = [
   },
 ];
 
+const profileDir = process.env.ABUSE_PROFILE_DIR ? path.resolve(process.env.ABUSE_PROFILE_DIR) : '';
+const profileEnv: Record<string, string> = profileDir
+  ? { NODE_OPTIONS: `--import=${fileURLToPath(new URL('./cpuProfile.mjs', import.meta.url))}`, CPU_PROFILE_DIR: profileDir }
+  : {};
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+
 async function main(): Promise<number> {
-  const server = await startServer({ env: { HEARTBEAT_MS: String(HEARTBEAT_MS), LOG_LEVEL: 'error' } });
+  const server = await startServer({ env: { HEARTBEAT_MS: String(HEARTBEAT_MS), LOG_LEVEL: 'error', ...profileEnv } });
   const pid = server.process.pid!;
   const victimRoom = await createRoom(server.url);
   const rooms = { big: await createRoom(server.url), target: await createRoom(server.url), spare: [] as string[] };
@@ -397,8 +408,10 @@ async function main(): Promise<number> {
   await new Promise((r) => setTimeout(r, MIN_WINDOW_MS));
   row('(baseline, no attack)', '-', await collect());
   let crashes = 0;
-  for (const probe of probes) {
+  const windows: Array<{ name: string; from: number; to: number }> = [];
+  for (const probe of probes.filter((p) => p.name.includes(process.env.ABUSE_ONLY ?? ''))) {
     const t0 = performance.now();
+    const from = monotonicMicros();
     let outcome: string;
     try {
       outcome = await probe.run({ server, rooms });
@@ -407,6 +420,7 @@ async function main(): Promise<number> {
     }
     const left = MIN_WINDOW_MS - (performance.now() - t0);
     if (left > 0) await new Promise((r) => setTimeout(r, left));
+    windows.push({ name: probe.name, from, to: monotonicMicros() });
     const health = await fetch(`${server.url}/api/health`).then(
       (r) => r.status,
       () => 0,
@@ -417,7 +431,11 @@ async function main(): Promise<number> {
   const rssEnd = rssMiB(pid);
   child.kill();
   const alive = server.process.exitCode === null && server.process.signalCode === null;
-  await server.stop('SIGKILL');
+  if (profileDir) {
+    fs.mkdirSync(profileDir, { recursive: true });
+    fs.writeFileSync(path.join(profileDir, 'windows.json'), JSON.stringify(windows, null, 1));
+    await server.stop('SIGTERM'); // the profiler writes on SIGTERM
+  } else await server.stop('SIGKILL');
 
   console.log(
     `Abuse campaign, ${new Date().toISOString().slice(0, 10)}: server NO_UI=1 on 127.0.0.1, default limits, HEARTBEAT_MS=${HEARTBEAT_MS}; big room ${bigMiB.toFixed(1)} MiB.`,

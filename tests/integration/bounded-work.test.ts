@@ -134,10 +134,19 @@ describe('bounded work per message', () => {
     // Eight members with 15 KiB presence each (raw sockets, which read everything): every
     // presence query is answered with ~120 KiB.
     const members = await Promise.all(Array.from({ length: 8 }, () => openRaw(`${server.wsUrl}${YJS_PATH}/${room}`)));
-    let received = 0;
-    for (const m of members) m.on('message', () => (received += 1));
+    // Each member's view of the room's presence (members are admitted one per turn, so some
+    // get the others' presence in their greeting, some as updates).
+    const views = members.map((m) => {
+      const view = new awarenessProtocol.Awareness(new Y.Doc());
+      m.on('message', (data: Buffer) => {
+        const d = decoding.createDecoder(new Uint8Array(data));
+        if (decoding.readVarUint(d) === 1) awarenessProtocol.applyAwarenessUpdate(view, decoding.readVarUint8Array(d), null);
+      });
+      return view;
+    });
     for (const m of members) m.send(presence(15_000).message);
-    await waitFor(() => received >= 8 * 8, 5000, 'the members presence');
+    // Eight presences plus each view's own empty local state.
+    await waitFor(() => views.every((v) => v.getStates().size === 8 + 1), 5000, 'the members presence');
 
     const reader = await openRaw(`${server.wsUrl}${YJS_PATH}/${room}`);
     const closed = new Promise<{ code: number; reason: string }>((resolve) =>

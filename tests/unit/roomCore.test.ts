@@ -115,6 +115,38 @@ describe('Room (over minimal sockets)', () => {
     expect(b.sent.length).toBe(seen + 1); // the removal reaches the session still here
   });
 
+  it("answers a presence query with everyone's current presence, once encoded per change", () => {
+    const room = new Room('room-5', model, noEvents, log);
+    const a = new FakeSocket();
+    const asker = new FakeSocket();
+    const sa = room.join(a, editor(null));
+    const sAsker = room.join(asker, editor(null));
+    const client = new awarenessProtocol.Awareness(new Y.Doc());
+    const announce = (tool: string) => {
+      client.setLocalState({ user: { name: 'A', color: '#000000' }, cursor: null, tool, label: 'sea', drawing: null });
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 1);
+      encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(client, [client.clientID]));
+      room.receive(sa, encoding.toUint8Array(encoder));
+    };
+    const answer = () => {
+      room.receive(sAsker, new Uint8Array([3]));
+      const seen = new awarenessProtocol.Awareness(new Y.Doc());
+      const decoder = decoding.createDecoder(asker.sent.at(-1)!);
+      expect(decoding.readVarUint(decoder)).toBe(1);
+      awarenessProtocol.applyAwarenessUpdate(seen, decoding.readVarUint8Array(decoder), null);
+      return { message: asker.sent.at(-1)!, tool: (seen.getStates().get(client.clientID) as { tool?: string } | undefined)?.tool };
+    };
+    announce('brush');
+    const first = answer();
+    expect(first.tool).toBe('brush');
+    expect(answer().message).toBe(first.message); // unchanged presence: the same bytes, not re-encoded
+    announce('eraser');
+    expect(answer().tool).toBe('eraser');
+    room.leave(sa);
+    expect(answer().tool).toBeUndefined();
+  });
+
   it('refuses a flood of messages with the rate-limit close code', () => {
     const room = new Room('room-3', model, noEvents, log);
     const socket = new FakeSocket();
