@@ -276,11 +276,12 @@ def main():
     p.add_argument('--run', default='', help='run directory: resumable checkpoint + mIoU checks')
     p.add_argument('--out', default=DEFAULT_PATH)
     p.add_argument('--init', default='', help='a saved segmenter to continue (when --run has no checkpoint)')
+    p.add_argument('--lr', type=float, default=2e-3, help='peak LR (a continuation wants less: a fresh plan at the full rate undoes it)')
     options.add_threads(p)
     a = p.parse_args()
     options.use_threads(a)
     train(a.minutes, a.out, a.width, a.size, a.batch, a.steps, depth=a.depth, crop=a.crop, run=a.run or None,
-          total_minutes=a.total_minutes, pool_size=a.pool, fresh=a.fresh, init=a.init or None)
+          total_minutes=a.total_minutes, pool_size=a.pool, fresh=a.fresh, lr=a.lr, init=a.init or None)
 
 
 if __name__ == '__main__':
