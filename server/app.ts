@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { instanceAddress, renderProviders, type Config } from './config';
 import { migrate, openDb } from './db';
 import { log } from './log';
+import { TurnGate } from './guards/turnGate';
 import { ModelRegistry } from './models/modelRegistry';
 import { RoomService } from './rooms/roomService';
 import { RoomAccess } from './rooms/roomAccess';
@@ -123,12 +124,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
   });
   const access = new RoomAccess(db, identity, registry);
-  const sync = new SyncServer(registry, rooms, log, (req, roomId) => access.grant(roomId, identity.userIdOf(req)), {
+  // Both channels' admissions, one per turn of the event loop (server/guards/turnGate.ts).
+  const admissions = new TurnGate();
+  const grant = async (roomId: string, user: string | null) => (await admissions.turn(), access.grant(roomId, user));
+  const sync = new SyncServer(registry, rooms, log, (req, roomId) => grant(roomId, identity.userIdOf(req)), {
     sendBufferBytes: config.SYNC_SEND_BUFFER_BYTES,
     heartbeatMs: config.HEARTBEAT_MS,
     limits: ipLimits,
   });
-  const realtime = createRealtime(server, { access, registry, identity, log }, { takeUpgrades: true });
+  const realtime = createRealtime(server, { access: { grant }, registry, identity, log }, { takeUpgrades: true });
   // With Redis, a room's socket.io events reach its sockets on every sync instance.
   const adapter = config.REDIS_URL ? await useRedisAdapter(realtime.io, config.REDIS_URL, log) : null;
   limitSocketsPerAddress(realtime.io, ipLimits);

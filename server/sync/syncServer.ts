@@ -14,7 +14,6 @@ import type { Refusal } from '../rooms/roomAccess';
 import type { IpLimits } from '../limits/ipLimits';
 import { rejectUpgrade } from '../guards/upgrade';
 import { guardListener } from '../guards/listener';
-import { TurnGate } from '../guards/turnGate';
 
 /** Messages kept from a client while its room loads. */
 const MAX_EARLY_MESSAGES = 64;
@@ -27,8 +26,6 @@ export class SyncServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: STROKE_LIMITS.maxUpdateBytes + 1024 });
 
   private readonly heartbeat: Heartbeat;
-
-  private readonly admissions = new TurnGate();
 
   constructor(
     private readonly registry: RoomRegistry,
@@ -69,8 +66,6 @@ export class SyncServer {
           ws.close(CLOSE_CODES.unknownRoom, 'no such room');
           return;
         }
-        await this.admissions.turn();
-        if (ws.readyState !== ws.OPEN) return;
         // The signed identity cookie (as on socket.io and HTTP) decides who this is and what it may do.
         const grant = await this.admit(req, roomId);
         if ('code' in grant) {

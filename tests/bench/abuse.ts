@@ -257,6 +257,25 @@ const probes: Probe[] = [
     },
   },
   {
+    name: 'feed burst (100 socket.io sockets joining a room, 25 at a time)',
+    async run({ server, rooms }) {
+      const answers = await inBatches(100, 25, async () => {
+        const socket = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+        try {
+          await new Promise<void>((resolve, reject) => {
+            socket.once('connect', () => resolve());
+            socket.once('connect_error', reject);
+          });
+          const r: unknown = await socket.timeout(5000).emitWithAck(EVENTS.join, rooms.target);
+          return JSON.stringify(r);
+        } finally {
+          socket.disconnect();
+        }
+      });
+      return tally(answers);
+    },
+  },
+  {
     name: 'pending-struct flood (50 updates of ~210 KiB whose first clock is missing)',
     async run({ server, rooms }) {
       const doc = new Y.Doc();
