@@ -3,7 +3,7 @@
 # throughput, continuing its training state. Data is synthesised on the GPU, batches are large,
 # bf16 autocast and channels_last; images/s is logged every 10 steps (train.py progress lines).
 #   - starts from the committed state (models/landscape/training) when there is one, else anew
-#   - optionally (SEG_MIN > 0) continues the yardstick's segmenter first, if it is below target
+#   - optionally (SEG_MIN > 0) continues the yardstick's segmenter first (models/evaluation/segmenter.pt, peak LR SEG_LR)
 # Returns into $OUT (at most 8 files of 16 MiB): state/ (the refreshed training state: fp16
 # shards <= 16 MiB of G, EMA G, encoder, discriminator and style probe, with the run appended to
 # its ledger), run.tgz (session log, loss log and plot, last sample grid), segmenter.pt if trained.
@@ -71,7 +71,7 @@ if [ "${SMOKE:-0}" != 1 ]; then
 fi
 if awk "BEGIN{exit !($SEG_MIN > 0)}"; then
   bounded "$SEG_MIN" segmenter $PY -m models.evaluation.segmenter $SEG --run "$R/segmenter" --minutes "$SEG_MIN" \
-    --init models/evaluation/segmenter_256.pt --total-minutes "$SEG_MIN" --out "$R/segmenter.pt" --threads $THREADS
+    --init models/evaluation/segmenter.pt --lr "${SEG_LR:-1e-3}" --total-minutes "$SEG_MIN" --out "$R/segmenter.pt" --threads $THREADS
 fi
 # --total-minutes: the LR schedule of this session; the state's ledger keeps the totals.
 bounded "$SRV_MIN" server $PY -m models.train.train --runs "$R" --name server $MODEL $SRV $EXTRA \
