@@ -180,7 +180,9 @@ def train(minutes, out, width=16, size=256, batch=8, steps=0, device=None, log=_
         gen.set_state(s['gen'])
         prog = s['progress']
         log(f"segmenter resumed at step {prog['step']} ({prog['train_seconds'] / 60:.1f} min trained)")
-    elif init and os.path.exists(init):
+    elif init:
+        if not os.path.exists(init):
+            raise FileNotFoundError(f'--init {init}: no such segmenter (refusing to train from scratch instead)')
         s = torch.load(init, map_location='cpu')
         net = _unpack(s).to(dev).train()
         opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
