@@ -62,10 +62,24 @@ export function migrate(root: string, databaseUrl: string): void {
  */
 const SQLITE_PRAGMAS = ['PRAGMA journal_mode = WAL', 'PRAGMA synchronous = FULL'];
 
+/** The part of better-sqlite3's Database the adapter's transactions go through. */
+interface SqliteClient {
+  prepare(sql: string): unknown;
+}
+
 class SqliteAdapter extends PrismaBetterSQLite3 {
   override async connect() {
     const adapter = await super.connect();
     for (const sql of SQLITE_PRAGMAS) await adapter.queryRaw({ sql, args: [], argTypes: [] });
+    // The adapter opens every transaction with a deferred BEGIN: it reads from a snapshot and asks
+    // for the write lock at its first write. When another connection (the update rows thread)
+    // committed in between, that snapshot is stale and SQLite fails the write at once with
+    // SQLITE_BUSY, past the busy timeout: Prisma's upsert (SELECT, then INSERT, in one
+    // transaction) answered `GET /api/me` with 500 under painting. BEGIN IMMEDIATE takes the
+    // write lock up front, where the busy timeout waits for the other writer's commit.
+    const client = (adapter as unknown as { client: SqliteClient }).client;
+    const prepare = client.prepare.bind(client);
+    client.prepare = (sql) => prepare(sql === 'BEGIN' ? 'BEGIN IMMEDIATE' : sql);
     return adapter;
   }
 }
@@ -96,4 +110,14 @@ export function databaseUrlOf(db: Db): string | undefined {
  */
 export function forgetQueryArguments(): void {
   clearLogs();
+}
+
+/**
+ * Prisma's errors for a database too busy to answer in time: P1008, an operation past its timeout
+ * (SQLite's busy timeout, waiting for another connection's write lock); P2024, no pooled
+ * connection free in time (PostgreSQL). Load, not a fault: callers answer "try again".
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  const code = (error as { name?: unknown; code?: unknown } | null)?.code;
+  return (error as Error | null)?.name === 'PrismaClientKnownRequestError' && (code === 'P1008' || code === 'P2024');
 }

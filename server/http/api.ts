@@ -6,6 +6,7 @@ import { modelInfo, type ModelRegistry } from '../models/modelRegistry';
 import { HttpError, readJson, sendJson } from './json';
 import { decodePathPart, requestUrl } from './requestUrl';
 import type { Logger } from '../log';
+import { isDatabaseBusy } from '../db';
 import type { IpLimits } from '../limits/ipLimits';
 
 const createRoomBody = z
@@ -85,11 +86,16 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       if (params.includes(null)) throw new HttpError(400, 'malformed percent-encoding in the path');
       await route[2](req, res, params as string[]);
     } catch (error) {
-      if (!(error instanceof HttpError)) deps.log.error({ err: error, path: url.pathname }, 'api error');
+      const busy = isDatabaseBusy(error);
+      if (busy) deps.log.warn({ err: error, path: url.pathname }, 'database busy');
+      else if (!(error instanceof HttpError)) deps.log.error({ err: error, path: url.pathname }, 'api error');
       // A failure after the response started can only cut that response short.
       if (res.headersSent) res.destroy();
       else if (error instanceof HttpError) sendJson(res, error.status, { error: error.message });
-      else sendJson(res, 500, { error: 'internal error' });
+      else if (busy) {
+        res.setHeader('retry-after', '1');
+        sendJson(res, 503, { error: 'the database is busy: try again in a moment' });
+      } else sendJson(res, 500, { error: 'internal error' });
     }
     return true;
   };
