@@ -6,7 +6,8 @@
  * Run: npm run bench:abuse
  * ABUSE_ONLY=<text> runs only the probes whose name contains it; ABUSE_PROFILE_DIR=<dir> profiles
  * the server (tests/bench/cpuProfile.mjs) and writes each probe's window (monotonic µs, the
- * profile's clock) to <dir>/windows.json, to see what the server spent each probe's time on.
+ * profile's clock) to <dir>/windows.json, to see what the server spent each probe's time on
+ * (`npx tsx tests/bench/profileWindows.ts <dir>` prints it).
  */
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
