@@ -91,11 +91,15 @@ function reniceBrowser(server: TestServer, nice: number): number {
   const root = process.pid;
   const skip = server.process.pid;
   const parent = new Map<number, number>();
+  const session = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      // after "(comm)": state, ppid, pgrp, session
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(entry), Number(fields[1]));
+      session.set(Number(entry), Number(fields[3]));
     } catch {
       // the process ended meanwhile
     }
@@ -111,8 +115,10 @@ function reniceBrowser(server: TestServer, nice: number): number {
       }
       // Playwright starts the browser in its own session, so with autogroup scheduling it is a
       // group of its own that shares the cores fairly with the server's whatever its threads'
-      // nice: the group's nice is what lowers it.
-      if (fs.existsSync(`/proc/${pid}/autogroup`)) fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+      // nice: the group's nice is what lowers it. Only a session other than this one's: this
+      // one's group holds the server too (and outlives the run, in the shell that started it).
+      if (session.get(pid) !== session.get(root) && fs.existsSync(`/proc/${pid}/autogroup`))
+        fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
     } catch {
       // the process or thread ended meanwhile
     }
